@@ -1,0 +1,28 @@
+/**
+ * The model's execution context: the state being advanced, the policy, and where emitted
+ * transitions go. Every state change goes through emit() -> apply_transition(), so the model and
+ * a replay of its transitions cannot drift apart.
+ */
+import { apply_transition } from './apply'
+import type { Transition, TransitionBody } from './transitions'
+import type { kvm, Policy } from './types'
+
+export interface Ctx {
+  kvm: kvm
+  policy: Policy
+  /** Index of the operation being executed. */
+  op: number
+  /** seq of the last emitted transition (0 before the first). */
+  seq: number
+  /** Receives every transition, numbered, after it was applied. */
+  sink: (t: Transition) => void
+}
+
+/** Numbers a transition, applies it to the state and hands it to the sink. */
+export function emit(ctx: Ctx, body: TransitionBody): void {
+  const t = body as Transition
+  t.seq = ++ctx.seq
+  t.op = ctx.op
+  apply_transition(ctx.kvm, t)
+  ctx.sink(t)
+}
