@@ -1,0 +1,305 @@
+/**
+ * LabApi: the one contract between the debugger (renderer) and the Node side, served by the
+ * Electron IPC bridge and by `rootlab serve` over HTTP alike.
+ *
+ * Every request is declared ONCE here: its argument schema (valibot, checked in the Node process
+ * on every call, because the renderer is untrusted) and its result type. Channel names
+ * (`lab:<name>` for IPC, `POST /api/<name>` for HTTP), the preload's `window.lab`, the IPC
+ * handler registration, the HTTP routes and the renderer's client are all derived from
+ * LAB_REQUESTS; nobody writes a channel name or a payload type twice.
+ *
+ * The renderer imports this file with `import type` only.
+ *
+ * Units: `seq` numbers transitions from 1 (0 = the initial state, before any transition);
+ * `op` numbers the operations of a session from 0. Paths are file-system paths on the machine
+ * that runs the Node side.
+ */
+import * as v from 'valibot'
+import type { Op, Policy } from '../../sim/types'
+import type { StateView } from '../../sim/view'
+
+// ---------------------------------------------------------------------------------------------
+// Argument schemas
+
+const MAX_SEQ = 2 ** 40
+const seq = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(MAX_SEQ))
+const sessionId = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,64}$/, 'is not a session id'))
+const policy = v.picklist(['reload-all', 'free-obsolete-buggy', 'free-obsolete'] as const)
+const path = v.pipe(v.string(), v.minLength(1), v.maxLength(4096))
+const limit = (max: number) => v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(max)))
+const kindName = v.pipe(v.string(), v.regex(/^[a-z_0-9]{1,64}$/, 'is not a transition kind'))
+const vcpu = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(63))
+
+/** What to look for with findTransition. */
+export const TRANSITION_TARGETS = ['root_zap', 'finding', 'memslot', 'bookmark'] as const
+
+/** A field whose history can be asked for. */
+const fieldRef = v.variant('type', [
+  v.object({
+    type: v.literal('slot'),
+    vcpu,
+    /** 0 = root, 1 + i = prev_roots[i]. */
+    slot: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(3)),
+  }),
+  v.object({
+    type: v.literal('sp'),
+    sp: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(MAX_SEQ)),
+    field: v.picklist(['root_count', 'invalid', 'write_flooding_count', 'exists'] as const),
+  }),
+  v.object({ type: v.literal('requests'), vcpu }),
+])
+
+const recordSource = v.variant('type', [
+  v.object({
+    type: v.literal('scenario'),
+    scenario: v.picklist(['process-churn', 'context-switch', 'memslot-update', 'mixed'] as const),
+    vcpus: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(64)),
+    steps: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(10_000_000)),
+    seed: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(2 ** 32 - 1)),
+    processes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(4096))),
+  }),
+  /** A script in the JSON format of cli-contract.md, as text (validated by sim/script.ts). */
+  v.object({ type: v.literal('script'), name: v.pipe(v.string(), v.maxLength(256)), text: v.pipe(v.string(), v.maxLength(50_000_000)) }),
+  /** The operations of an open session, re-run (e.g. under another policy). */
+  v.object({ type: v.literal('session'), session: sessionId }),
+])
+
+/** Argument schemas, one per request. The keys are the request names. */
+export const LAB_REQUESTS = {
+  /** Sessions open in this process, most recent first, and the recently opened files. */
+  listSessions: v.object({}),
+  /** Opens a session file (read-only unless it is being recorded by this process). */
+  openSession: v.object({ path }),
+  /** Opens (recording it first if needed) the embedded default session. */
+  openDefaultSession: v.object({}),
+  closeSession: v.object({ session: sessionId }),
+  sessionInfo: v.object({ session: sessionId }),
+  /** The state after transition `seq` (0 = initial state). */
+  stateAt: v.object({ session: sessionId, seq }),
+  /** Transitions with from <= seq <= to, filtered, at most `limit` (default 500). */
+  transitions: v.object({
+    session: sessionId,
+    from: seq,
+    to: v.optional(seq),
+    kinds: v.optional(v.pipe(v.array(kindName), v.maxLength(64))),
+    vcpu: v.optional(vcpu),
+    sp: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
+    limit: limit(10_000),
+  }),
+  /** Count of transitions matching a filter (for a virtualized log), and the row index of `seq`. */
+  transitionCount: v.object({
+    session: sessionId,
+    kinds: v.optional(v.pipe(v.array(kindName), v.maxLength(64))),
+    vcpu: v.optional(vcpu),
+    sp: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
+    at: v.optional(seq),
+  }),
+  /** The `index`-th (from 0) transition matching a filter, for a virtualized log. */
+  transitionsByIndex: v.object({
+    session: sessionId,
+    kinds: v.optional(v.pipe(v.array(kindName), v.maxLength(64))),
+    vcpu: v.optional(vcpu),
+    sp: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
+    index: v.pipe(v.number(), v.integer(), v.minValue(0)),
+    limit: limit(2000),
+  }),
+  /** The next (or previous) transition of a target after (before) `from`; null if none. */
+  findTransition: v.object({
+    session: sessionId,
+    from: seq,
+    direction: v.picklist(['next', 'prev'] as const),
+    target: v.union([v.picklist(TRANSITION_TARGETS), v.object({ kind: kindName })]),
+  }),
+  /** Every seq at which a field changed, in a seq range, at most `limit` (default 1000). */
+  fieldHistory: v.object({ session: sessionId, field: fieldRef, from: v.optional(seq), to: v.optional(seq), limit: limit(100_000) }),
+  /** The difference between the states after `a` and after `b`. */
+  diff: v.object({ session: sessionId, a: seq, b: seq }),
+  /** Transition counts per kind group in `buckets` equal seq ranges over [from, to], plus markers. */
+  density: v.object({
+    session: sessionId,
+    buckets: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(8192)),
+    from: v.optional(seq),
+    to: v.optional(seq),
+  }),
+  /** A read-only SQL query on the session database (row and time limits apply). */
+  sqlQuery: v.object({ session: sessionId, sql: v.pipe(v.string(), v.minLength(1), v.maxLength(100_000)), limit: limit(10_000) }),
+  /** Two sessions of the same operations, aligned by operation index. */
+  compare: v.object({ a: sessionId, b: sessionId }),
+  /** The operations of a session, from index `from` (default 0), at most `limit`. */
+  operations: v.object({ session: sessionId, from: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))), limit: limit(10_000) }),
+  /** Writes a copy of the session (db) or a Chrome/Perfetto trace (perfetto) to `out`. */
+  exportSession: v.object({ session: sessionId, format: v.picklist(['db', 'perfetto'] as const), out: path }),
+  /** Starts recording a new session into `out` (a file name under the allowed folder). */
+  startRecording: v.object({ source: recordSource, policy, out: v.optional(path) }),
+  cancelRecording: v.object({ recording: sessionId }),
+  listBookmarks: v.object({ session: sessionId }),
+  addBookmark: v.object({ session: sessionId, seq, note: v.pipe(v.string(), v.maxLength(2000)) }),
+  removeBookmark: v.object({ session: sessionId, id: v.pipe(v.number(), v.integer(), v.minValue(1)) }),
+} as const
+
+export type LabRequestName = keyof typeof LAB_REQUESTS
+export const LAB_REQUEST_NAMES = Object.keys(LAB_REQUESTS) as LabRequestName[]
+export type LabArgs<K extends LabRequestName> = v.InferOutput<(typeof LAB_REQUESTS)[K]>
+
+// ---------------------------------------------------------------------------------------------
+// Result types
+
+export interface SessionInfo {
+  /** Id of the open session in this process (not stored in the file). */
+  session: string
+  path: string
+  schema_version: number
+  app_version: string
+  model_version: string
+  policy: Policy
+  /** Scenario name, or the script's name, or "import". */
+  scenario: string
+  seed: number | null
+  vcpus: number
+  params: Record<string, unknown>
+  transitions: number
+  operations: number
+  findings: number
+  root_zaps: number
+  complete: boolean
+  started: string
+  finished: string | null
+  /** sha256 of the canonical transition stream (null while incomplete). */
+  digest: string | null
+}
+
+/** One transition as the API returns it: the sim's fields, gfn/pgd/gva numbers kept numeric. */
+export interface TransitionRow {
+  seq: number
+  op: number
+  kind: string
+  vcpu: number | null
+  [field: string]: string | number | boolean | null
+}
+
+export interface StateDiffEntry {
+  /** e.g. "vcpus[1].prev_roots[0].sp", "shadow_pages[17].root_count", "stats.mmu_shadow_zapped". */
+  path: string
+  before: unknown
+  after: unknown
+}
+
+export interface DensityResult {
+  from: number
+  to: number
+  /** Width of one bucket in seq. */
+  width: number
+  /** Group name -> count per bucket (groups: roots, zaps, requests, pages, faults, writes, other). */
+  groups: Record<string, number[]>
+  /** Markers over the whole range: seq and a kind of marker. */
+  markers: { seq: number; type: 'root_zap' | 'finding' | 'memslot' | 'bookmark'; label: string }[]
+}
+
+export interface SqlResult {
+  columns: string[]
+  rows: unknown[][]
+  truncated: boolean
+  ms: number
+}
+
+export interface CompareSummary {
+  session: string
+  policy: Policy
+  transitions: number
+  stats: Record<string, number>
+  counters: Record<string, number>
+  findings: number
+}
+
+export interface CompareResult {
+  a: CompareSummary
+  b: CompareSummary
+  /** First operation index after which the two states differ; null if they never do. */
+  diverged_at_op: number | null
+  /** seq in A and in B at the end of that operation. */
+  diverged_at: { a: number; b: number } | null
+  stats_delta: Record<string, number>
+  counters_delta: Record<string, number>
+  /** seq in A and B at the end of every operation, for locking cursors (at most 100k ops). */
+  op_end_seq: { a: number[]; b: number[] }
+}
+
+export interface Bookmark {
+  id: number
+  seq: number
+  note: string
+  created: string
+}
+
+export interface RecordingStarted {
+  recording: string
+  out: string
+}
+
+/** Result types, one per request. */
+export interface LabResults {
+  listSessions: { open: SessionInfo[]; recent: string[] }
+  openSession: SessionInfo
+  openDefaultSession: SessionInfo
+  closeSession: null
+  sessionInfo: SessionInfo
+  stateAt: StateView
+  transitions: TransitionRow[]
+  transitionCount: { count: number; index_of_at: number | null }
+  transitionsByIndex: TransitionRow[]
+  findTransition: TransitionRow | null
+  fieldHistory: { seqs: number[]; truncated: boolean }
+  diff: StateDiffEntry[]
+  density: DensityResult
+  sqlQuery: SqlResult
+  compare: CompareResult
+  operations: { index: number; op: Op; first_seq: number; last_seq: number }[]
+  exportSession: { out: string; bytes: number }
+  startRecording: RecordingStarted
+  cancelRecording: null
+  listBookmarks: Bookmark[]
+  addBookmark: Bookmark
+  removeBookmark: null
+}
+
+/** What crosses the boundary: a value, or an error a user can read. */
+export type LabResult<T> = { ok: true; value: T } | { ok: false; error: string }
+
+// ---------------------------------------------------------------------------------------------
+// Pushed events (Node side -> renderer)
+
+export interface LabEvents {
+  recordingProgress: { recording: string; ops: number; total_ops: number; transitions: number; fraction: number }
+  recordingFinished: { recording: string; ok: boolean; session: SessionInfo | null; error: string | null; cancelled: boolean }
+}
+export type LabEventName = keyof LabEvents
+export const LAB_EVENT_NAMES: readonly LabEventName[] = ['recordingProgress', 'recordingFinished']
+
+/** The client surface: one async function per request, plus event subscription. */
+export type LabClient = {
+  [K in LabRequestName]: (args: LabArgs<K>) => Promise<LabResult<LabResults[K]>>
+} & {
+  on<E extends LabEventName>(event: E, listener: (payload: LabEvents[E]) => void): () => void
+}
+
+/** IPC channel of a request or event. */
+export const ipcChannel = (name: string): string => `lab:${name}`
+/** HTTP route of a request (POST, JSON body = args). Events: GET /api/events (server-sent events). */
+export const httpRoute = (name: string): string => `/api/${name}`
+
+/** Validates `args` for request `name`: the parsed args, or a readable error. */
+export function validateArgs<K extends LabRequestName>(name: K, args: unknown): LabResult<LabArgs<K>> {
+  const schema = LAB_REQUESTS[name]
+  if (!schema) return { ok: false, error: `unknown request "${String(name)}"` }
+  const r = v.safeParse(schema, args)
+  if (r.success) return { ok: true, value: r.output as LabArgs<K> }
+  const issue = r.issues[0]
+  const where = issue.path?.map((p) => String(p.key)).join('.') || 'arguments'
+  return { ok: false, error: `${String(name)}: ${where}: ${issue.message}` }
+}
+
+export function isLabRequestName(name: string): name is LabRequestName {
+  return Object.prototype.hasOwnProperty.call(LAB_REQUESTS, name)
+}
+
+export type { StateView }

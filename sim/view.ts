@@ -1,0 +1,102 @@
+/**
+ * The state as users see it: the JSON shape of `rootlab inspect --json` (cli-contract.md), with a
+ * few additions the debugger needs (extensions only; nothing in the contract is changed).
+ * Addresses are hex strings, INVALID_PAGE is null, shadow pages carry their id `sp`.
+ */
+import { KVM_MMU_NUM_PREV_ROOTS } from './constants'
+import { request_names, type Request } from './requests'
+import { hex, hpa_sp, is_obsolete_sp, VALID_PAGE } from './state'
+import type { kvm, kvm_mmu_root_info, kvm_vm_stat, lab_counters } from './types'
+
+export interface SlotView {
+  /** Guest CR3 this slot was loaded for; null when INVALID_PAGE (never used). */
+  pgd: string | null
+  /** Host physical address of the root's shadow page table; null when INVALID_PAGE. */
+  hpa: string | null
+  /** Shadow page id; null when INVALID_PAGE. */
+  sp: number | null
+}
+
+export interface VcpuView {
+  id: number
+  in_guest: boolean
+  /** The guest's CR3 (vcpu->arch.cr3). */
+  cr3: string
+  root: SlotView
+  prev_roots: SlotView[]
+  requests: Request[]
+}
+
+export interface ShadowPageView {
+  sp: number
+  gfn: string
+  level: number
+  root_count: number
+  invalid: boolean
+  obsolete: boolean
+  mmu_valid_gen: number
+  write_flooding_count: number
+  unsync: boolean
+  /** On active_mmu_pages (false: zapped, kept alive by its root references). */
+  active: boolean
+  /** Root slots holding this page, as "vcpu:slot" with slot 0 = root, 1 + i = prev_roots[i]. */
+  held_by: string[]
+}
+
+export interface StateView {
+  seq: number
+  mmu_valid_gen: number
+  n_used_mmu_pages: number
+  n_max_mmu_pages: number
+  vcpus: VcpuView[]
+  /** Every shadow page that exists at that moment, by sp id; freed pages are absent. */
+  shadow_pages: ShadowPageView[]
+  stats: kvm_vm_stat
+  counters: Omit<lab_counters, 'findings'>
+  findings: number
+}
+
+function slot_view(r: kvm_mmu_root_info): SlotView {
+  const valid = VALID_PAGE(r.hpa)
+  return {
+    pgd: VALID_PAGE(r.pgd) ? hex(r.pgd) : null,
+    hpa: valid ? hex(r.hpa) : null,
+    sp: valid ? hpa_sp(r.hpa) : null,
+  }
+}
+
+/** The view of state `k` after transition `seq`. */
+export function state_view(k: kvm, seq: number): StateView {
+  const held: Record<number, string[]> = {}
+  for (const v of k.vcpus) {
+    const slots = [v.root_mmu.root, ...v.root_mmu.prev_roots]
+    for (let s = 0; s <= KVM_MMU_NUM_PREV_ROOTS; s++) {
+      const r = slots[s]!
+      if (VALID_PAGE(r.hpa)) (held[hpa_sp(r.hpa)] ??= []).push(`${v.vcpu_id}:${s}`)
+    }
+  }
+  const shadow_pages: ShadowPageView[] = Object.values(k.mmu_pages)
+    .sort((a, b) => a.sp - b.sp)
+    .map((p) => ({
+      sp: p.sp, gfn: hex(p.gfn), level: p.role.level, root_count: p.root_count,
+      invalid: p.role.invalid, obsolete: is_obsolete_sp(k, p), mmu_valid_gen: p.mmu_valid_gen,
+      write_flooding_count: p.write_flooding_count, unsync: p.unsync, active: p.on_active_list,
+      held_by: held[p.sp] ?? [],
+    }))
+  const { findings, ...counters } = k.counters
+  return {
+    seq,
+    mmu_valid_gen: k.mmu_valid_gen,
+    n_used_mmu_pages: k.n_used_mmu_pages,
+    n_max_mmu_pages: k.n_max_mmu_pages,
+    vcpus: k.vcpus.map((v) => ({
+      id: v.vcpu_id, in_guest: v.in_guest, cr3: hex(v.cr3),
+      root: slot_view(v.root_mmu.root), prev_roots: v.root_mmu.prev_roots.map(slot_view),
+      requests: request_names(v.requests),
+    })),
+    shadow_pages,
+    stats: { ...k.stat },
+    counters,
+    findings,
+  }
+}
