@@ -7,7 +7,7 @@
  */
 import { INVALID_PAGE, KVM_MMU_NUM_PREV_ROOTS } from './constants'
 import { REQUEST_BIT, type Request } from './requests'
-import { hpa_sp, mmu_slot, sp_hpa, vcpu_mmu } from './state'
+import { compact_active_list, hpa_sp, mmu_slot, sp_hpa, vcpu_mmu } from './state'
 import type { Transition, TransitionBody } from './transitions'
 import type { kvm, kvm_mmu, kvm_mmu_page, kvm_vcpu } from './types'
 
@@ -148,12 +148,10 @@ export function apply_transition(k: kvm, t: Transition | TransitionBody): void {
       if (t.reason === 'flooded') k.stat.mmu_flooded++
       sp.spt = {}
       if (!sp.role.invalid) k.indirect_shadow_pages--
-      if (sp.on_active_list) {
-        list_del(k.active_mmu_pages, sp.sp)
-        sp.on_active_list = false
-      }
+      sp.on_active_list = false
       if (sp.root_count === 0) k.n_used_mmu_pages--
       sp.role.invalid = true
+      compact_active_list(k)
       return
     }
     case 'kvm_mmu_commit_zap_page':
@@ -168,7 +166,7 @@ export function apply_transition(k: kvm, t: Transition | TransitionBody): void {
         list_del(bucket, sp.sp)
         if (bucket.length === 0) delete k.mmu_page_hash[sp.gfn]
       }
-      if (sp.on_active_list) list_del(k.active_mmu_pages, sp.sp)
+      sp.on_active_list = false
       delete k.mmu_pages[sp.sp]
       return
     }

@@ -120,3 +120,20 @@ export function vcpu_mmu(v: kvm_vcpu, mmu: number): kvm_mmu {
 export function hex(n: number): string {
   return '0x' + n.toString(16)
 }
+
+/**
+ * kvm->arch.active_mmu_pages as the kernel's list holds it: the ids of the pages on it, oldest
+ * first (skipping ids whose page was taken off; see kvm.active_mmu_pages).
+ */
+export function active_list(k: kvm): number[] {
+  return k.active_mmu_pages.filter((id) => k.mmu_pages[id]?.on_active_list === true)
+}
+
+/**
+ * Sweeps ids of pages no longer on the list out of kvm.active_mmu_pages once they outnumber the
+ * pages that may be on it (n_used_mmu_pages bounds those). Deterministic, so a replay sweeps at
+ * the same transitions as the model.
+ */
+export function compact_active_list(k: kvm): void {
+  if (k.active_mmu_pages.length > 2 * k.n_used_mmu_pages + 64) k.active_mmu_pages = active_list(k)
+}

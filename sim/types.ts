@@ -119,7 +119,9 @@ export interface kvm {
   /**
    * kvm->arch.active_mmu_pages: shadow page ids, OLDEST FIRST. The kernel's list_add puts new
    * pages at the head, and reclaim walks from the tail (list_for_each_entry_safe_reverse), which
-   * is index 0 here.
+   * is index 0 here. A zapped page is taken off the list by clearing its `on_active_list` (O(1),
+   * like list_del) and its id is swept out of the array later (compact_active_list), so the array
+   * may still hold ids whose page is off the list: read it through active_list() (state.ts).
    */
   active_mmu_pages: number[]
   n_used_mmu_pages: number

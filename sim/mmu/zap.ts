@@ -7,7 +7,7 @@ import { emit, type Ctx } from '../context'
 import { ENOSPC, KVM_MIN_FREE_MMU_PAGES, KVM_REFILL_PAGES } from '../constants'
 import { check_freed_page } from '../findings'
 import type { Request } from '../requests'
-import { is_obsolete_sp } from '../state'
+import { active_list, is_obsolete_sp } from '../state'
 import type { ZapReason } from '../transitions'
 import type { kvm_mmu_page } from '../types'
 import { gfn_valid_pages } from './page'
@@ -79,9 +79,11 @@ export function kvm_mmu_zap_oldest_mmu_pages(ctx: Ctx, vcpu: number | null, nr_t
   if (k.active_mmu_pages.length === 0) return 0
   const invalid_list: InvalidList = []
   let total_zapped = 0
-  for (const id of [...k.active_mmu_pages]) {
-    const sp = k.mmu_pages[id]!
-    if (sp.root_count) continue
+  // Zapping only clears on_active_list, and a sweep replaces the array rather than changing it,
+  // so walking the array we started with is safe; skip pages no longer on the list.
+  for (const id of k.active_mmu_pages) {
+    const sp = k.mmu_pages[id]
+    if (!sp || !sp.on_active_list || sp.root_count) continue
     total_zapped += kvm_mmu_prepare_zap_page(ctx, vcpu, sp, invalid_list, 'recycled')
     if (total_zapped >= nr_to_zap) break
   }
@@ -131,7 +133,7 @@ export function kvm_mmu_zap_all_fast(ctx: Ctx): void {
 function kvm_zap_obsolete_pages(ctx: Ctx): void {
   const k = ctx.kvm
   const zapped_obsolete_pages: InvalidList = []
-  for (const id of [...k.active_mmu_pages]) {
+  for (const id of active_list(k)) {
     const sp = k.mmu_pages[id]!
     if (!is_obsolete_sp(k, sp)) break
     kvm_mmu_prepare_zap_page(ctx, null, sp, zapped_obsolete_pages, 'obsolete')

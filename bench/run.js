@@ -1,0 +1,37 @@
+#!/usr/bin/env node
+/**
+ * npm run bench: bundles the TypeScript benchmarks with esbuild (as the app's own build does,
+ * so constants and imports are compiled the same way) and runs them.
+ *   node bench/run.js          all benchmarks
+ *   node bench/run.js sim      the model alone (npm run bench:sim)
+ *   node bench/run.js session  the session database
+ */
+import { build } from 'esbuild'
+import { mkdirSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const outdir = join(root, 'out', 'bench')
+mkdirSync(outdir, { recursive: true })
+
+const suites = {
+  sim: { entry: 'bench/sim.ts', fn: 'benchSim' },
+  session: { entry: 'bench/session.ts', fn: 'benchSession' },
+}
+const wanted = process.argv[2] ? [process.argv[2]] : Object.keys(suites)
+for (const name of wanted) {
+  const suite = suites[name]
+  if (!suite) {
+    console.error(`bench: unknown suite "${name}" (allowed: ${Object.keys(suites).join(', ')})`)
+    process.exit(2)
+  }
+  const outfile = join(outdir, `${name}.mjs`)
+  await build({
+    entryPoints: [join(root, suite.entry)], outfile, bundle: true, platform: 'node', format: 'esm',
+    target: 'node20', packages: 'external', logLevel: 'error',
+  })
+  const mod = await import(pathToFileURL(outfile).href)
+  console.log(`== ${name} ==`)
+  await mod[suite.fn]()
+}
