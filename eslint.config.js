@@ -1,0 +1,75 @@
+// ESLint flat config: TypeScript and Vue rules, plus the layering of architecture.md enforced
+// as import boundaries (sim/ is pure; renderer/ sees the API contract as types only).
+import js from '@eslint/js'
+import tseslint from 'typescript-eslint'
+import pluginVue from 'eslint-plugin-vue'
+import vueParser from 'vue-eslint-parser'
+import globals from 'globals'
+
+const NODE_BUILTINS = [
+  'assert', 'buffer', 'child_process', 'cluster', 'crypto', 'dgram', 'dns', 'events', 'fs', 'fs/promises',
+  'http', 'https', 'module', 'net', 'os', 'path', 'perf_hooks', 'process', 'readline', 'stream',
+  'timers', 'tls', 'url', 'util', 'v8', 'vm', 'worker_threads', 'zlib',
+]
+
+/** sim/ may not import from electron/, renderer/, node:* or better-sqlite3 (architecture.md). */
+export const simBoundary = {
+  patterns: [
+    { group: ['**/electron/**', '**/electron', 'electron'], message: 'sim/ is pure TypeScript: it may not import from electron/.' },
+    { group: ['**/renderer/**', '**/renderer'], message: 'sim/ is pure TypeScript: it may not import from renderer/.' },
+    { group: ['node:*'], message: 'sim/ is pure TypeScript: no node:* modules (it runs in the browser too).' },
+    { group: ['better-sqlite3'], message: 'sim/ may not touch SQLite: only electron/session/ writes it.' },
+  ],
+  paths: NODE_BUILTINS.map((name) => ({ name, message: 'sim/ is pure TypeScript: no Node built-in modules.' })),
+}
+
+/** renderer/ may import the API contract as types only, and nothing else from electron/ or Node. */
+export const rendererBoundary = {
+  patterns: [
+    { group: ['**/electron/api/**'], allowTypeImports: true, message: 'renderer/ may import the LabApi contract with `import type` only.' },
+    { group: ['**/electron/preload/**'], allowTypeImports: true, message: 'renderer/ may import the preload bridge with `import type` only.' },
+    { group: ['**/electron/main/**', '**/electron/session/**', '**/electron/service/**', '**/electron/server/**', '**/electron/cli/**', '**/electron/kvm/**'], message: 'renderer/ talks to the Node side only through LabApi.' },
+    { group: ['node:*', 'better-sqlite3', 'electron'], message: 'renderer/ runs in a sandboxed page: no Node modules.' },
+  ],
+}
+
+export default tseslint.config(
+  { ignores: ['out/**', 'dist/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', 'native/**/build/**', 'docs/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  ...pluginVue.configs['flat/recommended'],
+  {
+    files: ['**/*.vue'],
+    languageOptions: { parser: vueParser, parserOptions: { parser: tseslint.parser, sourceType: 'module', extraFileExtensions: ['.vue'] } },
+  },
+  {
+    languageOptions: { globals: { ...globals.node }, ecmaVersion: 2023, sourceType: 'module' },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'vue/multi-word-component-names': 'off',
+      'vue/max-attributes-per-line': 'off',
+      'vue/singleline-html-element-content-newline': 'off',
+      'vue/html-self-closing': 'off',
+      'vue/html-indent': 'off',
+      'vue/html-closing-bracket-newline': 'off',
+      'vue/multiline-html-element-content-newline': 'off',
+      'vue/first-attribute-linebreak': 'off',
+    },
+  },
+  {
+    files: ['sim/**/*.ts'],
+    languageOptions: { globals: {} },
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', simBoundary],
+      'no-restricted-globals': ['error', 'process', 'require', 'Buffer', '__dirname'],
+      'no-restricted-properties': ['error',
+        { object: 'Math', property: 'random', message: 'sim/ is deterministic: use the seeded PRNG (sim/prng.ts).' },
+        { object: 'Date', property: 'now', message: 'sim/ is deterministic: no clocks.' }],
+    },
+  },
+  {
+    files: ['renderer/**/*.ts', 'renderer/**/*.vue'],
+    languageOptions: { globals: { ...globals.browser } },
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', rendererBoundary] },
+  },
+)
