@@ -1,0 +1,37 @@
+/**
+ * `rootlab serve [FILE] [--port N]` arguments (cli-contract.md). Anything else is a usage error,
+ * `--host` in particular: the viewer never listens on another interface than 127.0.0.1.
+ */
+
+export interface ServeArgs {
+  file: string | null
+  /** null: the default port, or any free port if it is taken. */
+  port: number | null
+  help: boolean
+}
+
+export class UsageError extends Error {
+  override name = 'UsageError'
+}
+
+export const SERVE_USAGE = 'usage: rootlab serve [FILE] [--port N]   (listens on 127.0.0.1 only)'
+
+export function parseServeArgs(argv: string[]): ServeArgs {
+  const out: ServeArgs = { file: null, port: null, help: false }
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!
+    if (a === '--help' || a === '-h') out.help = true
+    else if (a === '--port' || a.startsWith('--port=')) {
+      const raw = a.includes('=') ? a.slice('--port='.length) : argv[++i]
+      if (raw === undefined) throw new UsageError('serve: --port needs a number (0-65535; 0 = any free port)')
+      if (!/^\d{1,5}$/.test(raw) || Number(raw) > 65535) throw new UsageError(`serve: --port ${raw} is not a port number (0-65535)`)
+      out.port = Number(raw)
+    } else if (a === '--host' || a.startsWith('--host=') || a === '--bind' || a.startsWith('--bind=')) {
+      throw new UsageError(`serve: ${a.split('=')[0]} is not supported; the viewer listens on 127.0.0.1 only`)
+    } else if (a.startsWith('-') && a !== '-') {
+      throw new UsageError(`serve: unknown option ${a}`)
+    } else if (out.file === null) out.file = a
+    else throw new UsageError(`serve: one FILE at most (got ${out.file} and ${a})`)
+  }
+  return out
+}

@@ -1,0 +1,223 @@
+/**
+ * The LabApi's behaviours, held once and run against both shells' transports: the service called
+ * in-process (what Electron's IPC handlers call) and the same service behind `rootlab serve`'s
+ * HTTP server on 127.0.0.1:0. A behaviour that differs between the two fails here.
+ */
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { LabEventName, LabEvents, LabRequestName, LabResult, LabResults } from '../api/contract'
+import { startLabServer, type LabServer } from '../server/lab-server'
+import { createHttpLabClient, type HttpLabClient } from '../server/testing/http-lab-client'
+import { createLabService, type LabService } from './lab-service'
+import { rootFolderPolicy } from './path-policy'
+import { inlineRunner } from './recording-runner'
+import { fakeSessionLayer } from './testing/fake-session-layer'
+
+interface Transport {
+  call(name: LabRequestName | string, args: unknown): Promise<LabResult<unknown>>
+  on<E extends LabEventName>(event: E, listener: (payload: LabEvents[E]) => void): () => void
+}
+
+interface Fixture {
+  root: string
+  api: Transport
+  close(): Promise<void>
+}
+
+async function inProcess(): Promise<Fixture> {
+  const root = mkdtempSync(join(tmpdir(), 'rootlab-contract-'))
+  mkdirSync(join(root, 'files'))
+  const service = createLabService({
+    sessions: fakeSessionLayer, paths: rootFolderPolicy(join(root, 'files')),
+    dataDir: join(root, 'data'), runner: inlineRunner(fakeSessionLayer),
+  })
+  return {
+    root: join(root, 'files'),
+    api: { call: (n, a) => service.call(n, a), on: (e, l) => service.on(e, l) },
+    close: async () => {
+      await service.close()
+      rmSync(root, { recursive: true, force: true })
+    },
+  }
+}
+
+async function overHttp(): Promise<Fixture> {
+  const root = mkdtempSync(join(tmpdir(), 'rootlab-contract-'))
+  mkdirSync(join(root, 'files'))
+  const service: LabService = createLabService({
+    sessions: fakeSessionLayer, paths: rootFolderPolicy(join(root, 'files')),
+    dataDir: join(root, 'data'), runner: inlineRunner(fakeSessionLayer),
+  })
+  const server: LabServer = await startLabServer({ service, staticDir: null, port: 0 })
+  const client: HttpLabClient = createHttpLabClient(server.url)
+  await client.connected()
+  return {
+    root: join(root, 'files'),
+    api: client,
+    close: async () => {
+      client.close()
+      await server.close()
+      await service.close()
+      rmSync(root, { recursive: true, force: true })
+    },
+  }
+}
+
+/** The value of an ok result (fails the test with the API's error otherwise). */
+function value<K extends LabRequestName>(_name: K, r: LabResult<unknown>): LabResults[K] {
+  if (!r.ok) throw new Error(`expected ok, got error: ${r.error}`)
+  return r.value as LabResults[K]
+}
+
+/** The error line of a failed result. */
+function error(r: LabResult<unknown>): string {
+  if (r.ok) throw new Error(`expected an error, got ${JSON.stringify(r.value).slice(0, 200)}`)
+  return r.error
+}
+
+/** A readable error: one line, no stack frames. */
+function expectReadable(e: string): void {
+  expect(e).not.toMatch(/\n|\bat .*:\d+:\d+/)
+  expect(e.length).toBeGreaterThan(5)
+}
+
+function waitFor<E extends LabEventName>(api: Transport, event: E, pred: (p: LabEvents[E]) => boolean): Promise<LabEvents[E]> {
+  return new Promise((done) => {
+    const off = api.on(event, (p) => {
+      if (pred(p)) {
+        off()
+        done(p)
+      }
+    })
+  })
+}
+
+describe.each([
+  ['in-process service', inProcess],
+  ['HTTP transport', overHttp],
+] as const)('LabApi via %s', (_label, make) => {
+  let fx: Fixture
+  beforeAll(async () => {
+    fx = await make()
+  })
+  afterAll(async () => {
+    await fx.close()
+  })
+
+  it('opens the default session: 4 vCPUs of process-churn under free-obsolete', async () => {
+    const info = value('openDefaultSession', await fx.api.call('openDefaultSession', {}))
+    expect(info).toMatchObject({ vcpus: 4, scenario: 'process-churn', policy: 'free-obsolete', complete: true })
+    const again = value('openDefaultSession', await fx.api.call('openDefaultSession', {}))
+    expect(again.session).toBe(info.session)
+    const list = value('listSessions', await fx.api.call('listSessions', {}))
+    expect(list.open.map((s) => s.session)).toContain(info.session)
+  })
+
+  it('answers stateAt with every vCPU, and refuses a seq past the end in one line', async () => {
+    const info = value('openDefaultSession', await fx.api.call('openDefaultSession', {}))
+    const view = value('stateAt', await fx.api.call('stateAt', { session: info.session, seq: 0 }))
+    expect(view.vcpus.map((v) => v.id)).toEqual([0, 1, 2, 3])
+    expectReadable(error(await fx.api.call('stateAt', { session: info.session, seq: info.transitions + 1 })))
+  })
+
+  it('refuses malformed arguments with the request and field named', async () => {
+    expect(error(await fx.api.call('stateAt', { session: 's1', seq: -1 }))).toMatch(/^stateAt: seq: /)
+    expect(error(await fx.api.call('stateAt', { session: 's 1', seq: 0 }))).toMatch(/^stateAt: session: .*session id/)
+    expect(error(await fx.api.call('openSession', {}))).toMatch(/^openSession: path: /)
+    expect(error(await fx.api.call('transitions', null))).toMatch(/^transitions: /)
+    expect(error(await fx.api.call('startRecording', { source: { type: 'scenario', scenario: 'nope', vcpus: 1, steps: 1, seed: 0 }, policy: 'free-obsolete' })))
+      .toMatch(/^startRecording: source\.scenario: /)
+  })
+
+  it('refuses an unknown request', async () => {
+    expectReadable(error(await fx.api.call('dropTables', {})))
+  })
+
+  it('refuses a session id that is not open', async () => {
+    expect(error(await fx.api.call('sessionInfo', { session: 'nope' }))).toMatch(/no open session "nope"/)
+  })
+
+  it('refuses to open a file outside the served folder', async () => {
+    const e = error(await fx.api.call('openSession', { path: '/etc/passwd' }))
+    expect(e).toMatch(/outside the folder/)
+    expectReadable(e)
+    expect(error(await fx.api.call('openSession', { path: '../../../etc/passwd' }))).toMatch(/outside the folder/)
+  })
+
+  it('refuses a file that is not a session, in one line', async () => {
+    writeFileSync(join(fx.root, 'notes.txt'), 'hello')
+    expectReadable(error(await fx.api.call('openSession', { path: 'notes.txt' })))
+  })
+
+  it('records a session from its parameters, reporting progress, and opens it when done', async () => {
+    const progress: number[] = []
+    const offProgress = fx.api.on('recordingProgress', (p) => progress.push(p.fraction))
+    const finished = waitFor(fx.api, 'recordingFinished', () => true)
+    const started = value('startRecording', await fx.api.call('startRecording', {
+      source: { type: 'scenario', scenario: 'context-switch', vcpus: 2, steps: 300, seed: 7 },
+      policy: 'reload-all', out: 'churn.rootlab',
+    }))
+    expect(started.out).toBe(join(fx.root, 'churn.rootlab'))
+    const done = await finished
+    offProgress()
+    expect(done).toMatchObject({ recording: started.recording, ok: true, cancelled: false, error: null })
+    expect(done.session).toMatchObject({ vcpus: 2, policy: 'reload-all', path: started.out })
+    expect(progress.at(-1)).toBe(1)
+    const list = value('listSessions', await fx.api.call('listSessions', {}))
+    expect(list.open[0]!.session).toBe(done.session!.session)
+    expect(list.recent[0]).toBe(started.out)
+  })
+
+  it('names an unnamed recording itself, inside the served folder', async () => {
+    const finished = waitFor(fx.api, 'recordingFinished', () => true)
+    const started = value('startRecording', await fx.api.call('startRecording', {
+      source: { type: 'scenario', scenario: 'mixed', vcpus: 1, steps: 10, seed: 1 }, policy: 'free-obsolete',
+    }))
+    expect(started.out.startsWith(fx.root)).toBe(true)
+    expect((await finished).ok).toBe(true)
+  })
+
+  it('refuses to record over an existing file or outside the folder', async () => {
+    writeFileSync(join(fx.root, 'taken.rootlab'), 'x')
+    const src = { type: 'scenario', scenario: 'mixed', vcpus: 1, steps: 10, seed: 1 }
+    expect(error(await fx.api.call('startRecording', { source: src, policy: 'free-obsolete', out: 'taken.rootlab' }))).toMatch(/already exists/)
+    expect(error(await fx.api.call('startRecording', { source: src, policy: 'free-obsolete', out: '/tmp/evil.rootlab' }))).toMatch(/outside the folder/)
+  })
+
+  it('refuses to cancel a recording that is not running', async () => {
+    expect(error(await fx.api.call('cancelRecording', { recording: 'r999' }))).toMatch(/no running recording/)
+  })
+
+  it('adds, lists and removes bookmarks', async () => {
+    const { session } = value('openDefaultSession', await fx.api.call('openDefaultSession', {}))
+    const b = value('addBookmark', await fx.api.call('addBookmark', { session, seq: 3, note: 'first zap' }))
+    expect(b).toMatchObject({ seq: 3, note: 'first zap' })
+    expect(value('listBookmarks', await fx.api.call('listBookmarks', { session }))).toContainEqual(b)
+    value('removeBookmark', await fx.api.call('removeBookmark', { session, id: b.id }))
+    expect(value('listBookmarks', await fx.api.call('listBookmarks', { session }))).not.toContainEqual(b)
+  })
+
+  it('exports into the folder, and never over an existing file', async () => {
+    const { session } = value('openDefaultSession', await fx.api.call('openDefaultSession', {}))
+    const r = value('exportSession', await fx.api.call('exportSession', { session, format: 'perfetto', out: 'trace.json' }))
+    expect(r.out).toBe(join(fx.root, 'trace.json'))
+    expect(r.bytes).toBeGreaterThan(0)
+    expect(existsSync(r.out)).toBe(true)
+    expect(error(await fx.api.call('exportSession', { session, format: 'perfetto', out: 'trace.json' }))).toMatch(/already exists/)
+  })
+
+  it('closes a session: its id is no longer answered', async () => {
+    const started = waitFor(fx.api, 'recordingFinished', () => true)
+    value('startRecording', await fx.api.call('startRecording', {
+      source: { type: 'scenario', scenario: 'mixed', vcpus: 1, steps: 5, seed: 2 }, policy: 'free-obsolete', out: 'short.rootlab',
+    }))
+    const { session } = (await started).session!
+    expect(value('closeSession', await fx.api.call('closeSession', { session }))).toBeNull()
+    expect(error(await fx.api.call('sessionInfo', { session }))).toMatch(/no open session/)
+    // Reopening by path works, with a new id.
+    const again = value('openSession', await fx.api.call('openSession', { path: 'short.rootlab' }))
+    expect(again.session).not.toBe(session)
+  })
+})

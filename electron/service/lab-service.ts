@@ -1,0 +1,346 @@
+/**
+ * The LabApi service: one object with one method per request of electron/api/contract.ts, over
+ * the session layer. Both shells serve it unchanged: Electron's IPC handlers and `rootlab serve`'s
+ * HTTP routes call `call(name, args)`, and tests call the methods directly.
+ *
+ * Guarantees of every method:
+ * - the arguments are validated with the contract's schema before anything else (the renderer is
+ *   untrusted); paths go through the PathPolicy;
+ * - the result is `{ ok: true, value }` or `{ ok: false, error }` with one readable line; nothing
+ *   throws and no stack trace leaves the process.
+ *
+ * The service holds the sessions open in this process (by id), the running recordings (each in a
+ * worker thread, reported through the recordingProgress / recordingFinished events), and the
+ * recent-files list.
+ */
+import { existsSync, mkdirSync, statSync } from 'node:fs'
+import { basename, dirname, join, resolve } from 'node:path'
+import {
+  isLabRequestName, validateArgs,
+  type LabArgs, type LabEventName, type LabEvents, type LabRequestName, type LabResult, type LabResults,
+  type SessionInfo,
+} from '../api/contract'
+import { DEFAULT_SESSION_POLICY, DEFAULT_SESSION_SOURCE, defaultSessionPath } from './default-session'
+import { fail, LabError, ok } from './errors'
+import type { PathPolicy } from './path-policy'
+import { createRecentFiles, type RecentFiles } from './recent-files'
+import { workerRunner, type RecordingJob, type RecordingOutcome, type RecordingRunner } from './recording-runner'
+import type { RecordSource, SessionHandle, SessionLayer } from './session-port'
+
+export interface LabServiceOptions {
+  /** The session layer (electron/session), or a stand-in in tests. */
+  sessions: SessionLayer
+  /** Which paths the renderer may name. */
+  paths: PathPolicy
+  /** Folder of the embedded default session (Electron: userData; serve: the data folder). */
+  dataDir: string
+  /** How recordings run; default: in a worker thread. */
+  runner?: RecordingRunner
+  /** Recently opened files; default: kept in memory. */
+  recent?: RecentFiles
+  /** better-sqlite3 addon for Electron's ABI (see electron/main/native-binding.ts). */
+  nativeBinding?: string
+}
+
+type AnyListener = <E extends LabEventName>(event: E, payload: LabEvents[E]) => void
+
+/** One method per request: validated, never throwing, returning a LabResult. */
+export type LabServiceMethods = {
+  [K in LabRequestName]: (args: unknown) => Promise<LabResult<LabResults[K]>>
+}
+
+export interface LabService extends LabServiceMethods {
+  /** Dispatches a request by name (the transports' entry point); unknown names are an error. */
+  call(name: string, args: unknown): Promise<LabResult<unknown>>
+  /** Subscribes to one pushed event; returns the unsubscribe function. */
+  on<E extends LabEventName>(event: E, listener: (payload: LabEvents[E]) => void): () => void
+  /** Subscribes to every pushed event (transports forward them all). */
+  onAny(listener: AnyListener): () => void
+  /** Trusts a file the shell itself chose (e.g. a path given on the command line). */
+  trust(path: string): void
+  /** Cancels running recordings, waits for them, and closes every open session. */
+  close(): Promise<void>
+}
+
+interface OpenSession {
+  id: string
+  handle: SessionHandle
+  path: string
+}
+
+interface Recording {
+  id: string
+  out: string
+  job: RecordingJob
+}
+
+/** Large enough for every operation of a session the recorder accepts (steps <= 10M). */
+const ALL_OPERATIONS = 10_000_000
+
+/** Creates the service. It starts nothing until called. */
+export function createLabService(opts: LabServiceOptions): LabService {
+  const layer = opts.sessions
+  const runner = opts.runner ?? workerRunner()
+  const recent = opts.recent ?? createRecentFiles()
+  const openOpts = opts.nativeBinding ? { nativeBinding: opts.nativeBinding } : {}
+  const sessions = new Map<string, OpenSession>() // insertion order = least recently opened first
+  const recordings = new Map<string, Recording>()
+  const listeners = new Set<AnyListener>()
+  // Files this process created or was told to open (default session, recordings, a CLI FILE):
+  // readable whatever the path policy says.
+  const trusted = new Set<string>()
+  let nextSession = 1
+  let nextRecording = 1
+  let pendingDefault: Promise<SessionInfo> | undefined
+  let closing = false
+
+  const emit: AnyListener = (event, payload) => {
+    for (const l of listeners) {
+      try {
+        l(event, payload)
+      } catch {
+        // A failing listener (a closed window, a dropped HTTP client) must not stop the others.
+      }
+    }
+  }
+
+  const get = (id: string): OpenSession => {
+    const s = sessions.get(id)
+    if (!s) throw new LabError(`no open session "${id}" (it was closed, or never opened)`)
+    return s
+  }
+
+  const infoOf = (s: OpenSession): SessionInfo => ({ ...s.handle.info(), session: s.id, path: s.path })
+
+  const readable = (path: string): string => {
+    const abs = resolve(path)
+    return trusted.has(abs) ? abs : opts.paths.readable(path)
+  }
+
+  /** Opens `path` (already checked), or returns the session that has it open. */
+  const openPath = (path: string): SessionInfo => {
+    for (const s of sessions.values()) {
+      if (s.path === path) {
+        // Most recently opened last in the map, first in listSessions.
+        sessions.delete(s.id)
+        sessions.set(s.id, s)
+        recent.add(path)
+        return infoOf(s)
+      }
+    }
+    const handle = layer.openSession(path, openOpts)
+    const s: OpenSession = { id: `s${nextSession++}`, handle, path }
+    sessions.set(s.id, s)
+    recent.add(path)
+    return infoOf(s)
+  }
+
+  const checkFreeForWriting = (out: string): void => {
+    for (const s of sessions.values()) {
+      if (s.path === out) throw new LabError(`${out} is open in this viewer; close it first or choose another name`)
+    }
+    for (const r of recordings.values()) {
+      if (r.out === out) throw new LabError(`${out} is being recorded right now`)
+    }
+  }
+
+  /** Starts a tracked recording; `onDone` runs before recordingFinished is emitted. */
+  const record = (source: RecordSource, policy: LabArgs<'startRecording'>['policy'], out: string, force: boolean): Recording => {
+    if (closing) throw new LabError('the viewer is shutting down')
+    checkFreeForWriting(out)
+    if (!force && existsSync(out)) throw new LabError(`${out} already exists; choose another name`)
+    mkdirSync(dirname(out), { recursive: true })
+    const id = `r${nextRecording++}`
+    const job = runner(
+      { source, policy, out, force, ...(opts.nativeBinding ? { nativeBinding: opts.nativeBinding } : {}) },
+      (p) => emit('recordingProgress', { recording: id, ...p }),
+    )
+    const rec: Recording = { id, out, job }
+    recordings.set(id, rec)
+    trusted.add(out)
+    void job.done.then((outcome) => {
+      recordings.delete(id)
+      emit('recordingFinished', finishedEvent(id, out, outcome))
+    })
+    return rec
+  }
+
+  const finishedEvent = (id: string, out: string, outcome: RecordingOutcome): LabEvents['recordingFinished'] => {
+    // A cancelled recording is a valid, incomplete session: open it so the user can look at it.
+    let session: SessionInfo | null = null
+    let openError: string | null = null
+    if ((outcome.ok || outcome.cancelled) && !closing && existsSync(out)) {
+      try {
+        session = openPath(out)
+      } catch (e) {
+        openError = fail(e).error
+      }
+    }
+    if (outcome.cancelled) return { recording: id, ok: false, session, error: 'recording cancelled', cancelled: true }
+    if (!outcome.ok) return { recording: id, ok: false, session: null, error: outcome.error, cancelled: false }
+    if (!session) return { recording: id, ok: false, session: null, error: openError ?? `${out} could not be opened`, cancelled: false }
+    return { recording: id, ok: true, session, error: null, cancelled: false }
+  }
+
+  const recordingOut = (out: string | undefined, label: string, policy: string): string => {
+    if (out !== undefined) return opts.paths.writable(out)
+    const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-')
+    const base = `${label.replace(/[^A-Za-z0-9_-]+/g, '_').slice(0, 60)}-${policy}-${stamp}`
+    for (let i = 0; ; i++) {
+      const candidate = join(opts.paths.recordingsDir, `${base}${i ? `-${i}` : ''}.rootlab`)
+      if (!existsSync(candidate) && ![...recordings.values()].some((r) => r.out === candidate)) {
+        return opts.paths.writable(candidate)
+      }
+    }
+  }
+
+  const openDefault = async (): Promise<SessionInfo> => {
+    const path = resolve(defaultSessionPath(opts.dataDir))
+    trusted.add(path)
+    for (const s of sessions.values()) if (s.path === path) return openPath(path)
+    if (existsSync(path)) {
+      try {
+        const handle = layer.openSession(path, openOpts)
+        const complete = handle.info().complete
+        handle.close()
+        if (complete) return openPath(path)
+      } catch {
+        // Damaged, incomplete, or from another model version: record it afresh below.
+      }
+    }
+    const rec = record(DEFAULT_SESSION_SOURCE, DEFAULT_SESSION_POLICY, path, true)
+    const outcome = await rec.job.done
+    if (!outcome.ok) throw new LabError(`recording the default session failed: ${outcome.error}`)
+    if (outcome.cancelled) throw new LabError('recording the default session was cancelled')
+    return openPath(path)
+  }
+
+  const handlers: { [K in LabRequestName]: (a: LabArgs<K>) => LabResults[K] | Promise<LabResults[K]> } = {
+    listSessions: () => ({ open: [...sessions.values()].reverse().map(infoOf), recent: recent.list() }),
+    openSession: (a) => openPath(readable(a.path)),
+    openDefaultSession: () => {
+      pendingDefault ??= openDefault().finally(() => (pendingDefault = undefined))
+      return pendingDefault
+    },
+    closeSession: (a) => {
+      const s = get(a.session)
+      sessions.delete(s.id)
+      s.handle.close()
+      return null
+    },
+    sessionInfo: (a) => infoOf(get(a.session)),
+    stateAt: (a) => get(a.session).handle.view(a.seq),
+    transitions: (a) => get(a.session).handle.transitions({
+      from: a.from, to: a.to, kinds: a.kinds, vcpu: a.vcpu, sp: a.sp, limit: a.limit ?? 500,
+    }),
+    transitionCount: (a) => get(a.session).handle.countTransitions({ kinds: a.kinds, vcpu: a.vcpu, sp: a.sp, at: a.at }),
+    transitionsByIndex: (a) => get(a.session).handle.transitionsByIndex({
+      kinds: a.kinds, vcpu: a.vcpu, sp: a.sp, index: a.index, limit: a.limit ?? 500,
+    }),
+    findTransition: (a) => get(a.session).handle.find(a.from, a.direction, a.target),
+    fieldHistory: (a) => get(a.session).handle.fieldHistory(a.field, a.from, a.to, a.limit ?? 1000),
+    diff: (a) => get(a.session).handle.diff(a.a, a.b),
+    density: (a) => get(a.session).handle.density(a.buckets, a.from, a.to),
+    sqlQuery: (a) => get(a.session).handle.sql(a.sql, a.limit),
+    compare: (a) => {
+      const sa = get(a.a)
+      const sb = get(a.b)
+      const r = layer.compareSessions(sa.handle, sb.handle)
+      return { ...r, a: { ...r.a, session: sa.id }, b: { ...r.b, session: sb.id } }
+    },
+    operations: (a) => get(a.session).handle.operations(a.from ?? 0, a.limit ?? 1000),
+    exportSession: (a) => {
+      const s = get(a.session)
+      const out = opts.paths.writable(a.out)
+      checkFreeForWriting(out)
+      mkdirSync(dirname(out), { recursive: true })
+      if (a.format === 'db') s.handle.exportDb(out)
+      else s.handle.exportPerfetto(out)
+      return { out, bytes: statSync(out).size }
+    },
+    startRecording: (a) => {
+      let source: RecordSource
+      let label: string
+      if (a.source.type === 'session') {
+        const s = get(a.source.session)
+        const info = s.handle.info()
+        const ops = s.handle.operations(0, ALL_OPERATIONS).map((o) => o.op)
+        source = {
+          type: 'ops', name: info.scenario, vcpus: info.vcpus, ops,
+          scenario: info.scenario, seed: info.seed, params: info.params,
+        }
+        label = info.scenario
+      } else if (a.source.type === 'script') {
+        source = a.source
+        label = basename(a.source.name).replace(/\.json$/i, '') || 'script'
+      } else {
+        source = a.source
+        label = a.source.scenario
+      }
+      const out = recordingOut(a.out, label, a.policy)
+      const rec = record(source, a.policy, out, false)
+      return { recording: rec.id, out }
+    },
+    cancelRecording: (a) => {
+      const r = recordings.get(a.recording)
+      if (!r) throw new LabError(`no running recording "${a.recording}" (it finished, or never started)`)
+      r.job.cancel()
+      return null
+    },
+    listBookmarks: (a) => get(a.session).handle.bookmarks(),
+    addBookmark: (a) => get(a.session).handle.addBookmark(a.seq, a.note),
+    removeBookmark: (a) => {
+      get(a.session).handle.removeBookmark(a.id)
+      return null
+    },
+  }
+
+  async function call(name: string, args: unknown): Promise<LabResult<unknown>> {
+    if (!isLabRequestName(name)) return { ok: false, error: `unknown request "${name.slice(0, 64)}"` }
+    const valid = validateArgs(name, args)
+    if (!valid.ok) return valid
+    try {
+      const handler = handlers[name] as (a: unknown) => unknown
+      return ok(await handler(valid.value))
+    } catch (e) {
+      return fail(e)
+    }
+  }
+
+  const methods = Object.fromEntries(
+    (Object.keys(handlers) as LabRequestName[]).map((name) => [name, (args: unknown) => call(name, args)]),
+  ) as LabServiceMethods
+
+  return {
+    ...methods,
+    call,
+    on(event, listener) {
+      const l: AnyListener = (e, p) => {
+        if ((e as string) === event) (listener as (p: unknown) => void)(p)
+      }
+      listeners.add(l)
+      return () => void listeners.delete(l)
+    },
+    onAny(listener) {
+      listeners.add(listener)
+      return () => void listeners.delete(listener)
+    },
+    trust(path) {
+      trusted.add(resolve(path))
+    },
+    async close() {
+      closing = true
+      const running = [...recordings.values()]
+      for (const r of running) r.job.cancel()
+      await Promise.all(running.map((r) => r.job.done))
+      for (const s of sessions.values()) {
+        try {
+          s.handle.close()
+        } catch {
+          // Closing is best effort: the process is going away.
+        }
+      }
+      sessions.clear()
+    },
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * The part of the session layer (electron/session) the LabApi service uses, written as an
+ * interface so the service can be tested against a stand-in and so a change of the session
+ * layer's API shows up as one type error in session-layer.ts instead of many in the service.
+ *
+ * Result types are the contract's: the session layer returns what the LabApi hands out, and the
+ * service adds only the per-process session id.
+ */
+import type {
+  Bookmark, CompareResult, DensityResult, LabArgs, LabResults, SessionInfo, SqlResult, StateDiffEntry,
+  TransitionRow, TRANSITION_TARGETS,
+} from '../api/contract'
+import type { StateView } from '../../sim/view'
+import type { Op, Policy } from '../../sim/types'
+
+/** What to record: a named scenario, a JSON script (cli-contract.md), or explicit operations. */
+export type RecordSource =
+  | { type: 'scenario'; scenario: string; vcpus: number; steps: number; seed: number; processes?: number }
+  | { type: 'script'; name: string; text: string }
+  | { type: 'ops'; name: string; vcpus: number; ops: Op[]; scenario?: string; seed?: number | null; params?: Record<string, unknown> }
+
+/** Progress of a recording: operations done of total, transitions written, 0..1. */
+export interface RecordProgress {
+  ops: number
+  total_ops: number
+  transitions: number
+  fraction: number
+}
+
+export interface RecordOptions {
+  source: RecordSource
+  policy: Policy
+  /** The session file to create. */
+  out: string
+  /** Overwrite an existing file. */
+  force?: boolean
+  /** Aborting stops the recording after the current batch; the file stays valid, incomplete. */
+  signal?: AbortSignal
+  onProgress?: (p: RecordProgress) => void
+  /** better-sqlite3 addon to load (an Electron-ABI build inside Electron); default: the Node one. */
+  nativeBinding?: string
+}
+
+/** The summary a finished recording returns (the `record --json` shape of cli-contract.md). */
+export interface RecordSummary {
+  file: string
+  transitions: number
+  [key: string]: unknown
+}
+
+/** Filter of a transitions query (the contract's, without the session id). */
+export interface TransitionQuery {
+  from?: number
+  to?: number
+  kinds?: string[]
+  vcpu?: number
+  sp?: number
+  limit?: number
+  at?: number
+  index?: number
+}
+
+export type FindTarget = (typeof TRANSITION_TARGETS)[number] | { kind: string }
+/** A field whose history is asked for (the contract's fieldHistory.field). */
+export type FieldRef = LabArgs<'fieldHistory'>['field']
+
+/** An open session file. Every method is synchronous (better-sqlite3) and throws a clear error. */
+export interface SessionHandle {
+  readonly path: string
+  /** The session's metadata: SessionInfo without the per-process id. */
+  info(): Omit<SessionInfo, 'session'>
+  view(seq: number): StateView
+  transitions(q: TransitionQuery): TransitionRow[]
+  countTransitions(q: TransitionQuery): LabResults['transitionCount']
+  transitionsByIndex(q: TransitionQuery & { index: number }): TransitionRow[]
+  find(from: number, direction: 'next' | 'prev', target: FindTarget): TransitionRow | null
+  fieldHistory(field: FieldRef, from?: number, to?: number, limit?: number): LabResults['fieldHistory']
+  diff(a: number, b: number): StateDiffEntry[]
+  density(buckets: number, from?: number, to?: number): DensityResult
+  sql(query: string, limit?: number): SqlResult
+  operations(from?: number, limit?: number): LabResults['operations']
+  bookmarks(): Bookmark[]
+  addBookmark(seq: number, note: string): Bookmark
+  removeBookmark(id: number): void
+  exportDb(out: string): void
+  exportPerfetto(out: string): void
+  close(): void
+}
+
+/** Comparison as the session layer returns it: the summaries' `session` is filled by the service. */
+export type SessionCompare = Omit<CompareResult, 'a' | 'b'> & {
+  a: Omit<CompareResult['a'], 'session'> & { session?: string }
+  b: Omit<CompareResult['b'], 'session'> & { session?: string }
+}
+
+/** The session layer's entry points. */
+export interface SessionLayer {
+  recordSession(opts: RecordOptions): RecordSummary
+  openSession(path: string, opts?: { readonly?: boolean; nativeBinding?: string }): SessionHandle
+  compareSessions(a: SessionHandle, b: SessionHandle): SessionCompare
+}
