@@ -37,8 +37,12 @@ export function gfn_write_tracked(k: kvm, gfn: number): boolean {
  */
 export function kvm_mmu_get_page(ctx: Ctx, vcpu: number, gfn: number, level: number): kvm_mmu_page {
   const k = ctx.kvm
-  for (const sp of gfn_valid_pages(k, gfn)) {
-    if (sp.role.level !== level) continue
+  const ids = k.mmu_page_hash[gfn]
+  // for_each_valid_sp, newest first (hlist order), without building a list: this runs on every
+  // root load and fault walk.
+  for (let i = ids ? ids.length - 1 : -1; i >= 0; i--) {
+    const sp = k.mmu_pages[ids![i]!]!
+    if (sp.role.level !== level || is_obsolete_sp(k, sp)) continue
     emit(ctx, {
       kind: 'kvm_mmu_get_page', vcpu, sp: sp.sp, gfn, level, mmu_valid_gen: sp.mmu_valid_gen,
       root_count: sp.root_count, invalid: false, unsync: sp.unsync, created: false,
