@@ -16,6 +16,12 @@ export interface Ctx {
   seq: number
   /** Receives every transition, numbered, after it was applied. */
   sink: (t: Transition) => void
+  /**
+   * Root slots holding each shadow page, kept by the root_count_mismatch check from the slot
+   * changes the model makes (findings.ts). Built from the state on first use; not part of the
+   * state (a replay needs no checks: findings are recorded as transitions).
+   */
+  holders?: Map<number, number>
 }
 
 /** Numbers a transition, applies it to the state and hands it to the sink. */

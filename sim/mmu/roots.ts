@@ -28,7 +28,7 @@ function mmu_free_root_page(ctx: Ctx, vcpu: number, mmu: number, slot: number, i
   if (!VALID_PAGE(r.hpa)) return
   const sp = k.mmu_pages[hpa_sp(r.hpa)]!
   emit(ctx, { kind: 'mmu_free_root_page', vcpu, mmu, slot, sp: sp.sp, root_count: sp.root_count - 1 })
-  check_root_count(ctx, vcpu, sp.sp)
+  check_root_count(ctx, vcpu, sp.sp, -1)
   if (sp.root_count === 0 && sp.role.invalid) kvm_mmu_prepare_zap_page(ctx, vcpu, sp, invalid_list, 'free_root')
 }
 
@@ -145,7 +145,7 @@ export function kvm_mmu_load(ctx: Ctx, vcpu: number): number {
   const root_pgd = k.vcpus[vcpu]!.cr3
   const sp = kvm_mmu_get_page(ctx, vcpu, Math.floor(root_pgd / 2 ** PAGE_SHIFT), PT64_ROOT_4LEVEL)
   emit(ctx, { kind: 'mmu_alloc_root', vcpu, sp: sp.sp, pgd: root_pgd })
-  check_root_count(ctx, vcpu, sp.sp)
+  check_root_count(ctx, vcpu, sp.sp, 1)
   return 0
 }
 
