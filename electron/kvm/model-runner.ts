@@ -1,0 +1,178 @@
+/**
+ * Runs the model over op groups and extracts what the kernel's tracepoints would show: the
+ * kvm_mmu_get_page / kvm_mmu_prepare_zap_page / kvm_mmu_zap_all_fast transitions, each tagged
+ * with its group; plus the events of the VM's destruction, predicted from the final state.
+ *
+ * Host variants: `upstream` is the model as it is (v5.18 + fix cf4a8693d97a: the `free-obsolete`
+ * policy). `pvm` reproduces the one documented behaviour of PVM-based hosts that differs
+ * (docs/real-kvm.md): an emulated write to a write-tracked page-table page does NOT clear the
+ * writing vCPU's current root's write_flooding_count first (upstream's fault path does, in
+ * paging_tmpl.h FNAME(page_fault) -> shadow_page_table_clear_flood()). The variant is used only to
+ * classify a disagreement as that host difference; the model itself stays upstream.
+ */
+import { emit, type Ctx } from '../../sim/context'
+import { KVM_MMU_ROOTS_ALL, PG_LEVEL_4K, WRITE_FLOODING_THRESHOLD } from '../../sim/constants'
+import { kvm_mmu_free_roots } from '../../sim/mmu/roots'
+import { gfn_valid_pages, gfn_write_tracked } from '../../sim/mmu/page'
+import { kvm_mmu_commit_zap_page, kvm_mmu_prepare_zap_page, type InvalidList } from '../../sim/mmu/zap'
+import { clone_kvm, kvm_create } from '../../sim/state'
+import { create_machine } from '../../sim/step'
+import type { Transition } from '../../sim/transitions'
+import type { kvm, Op, Policy } from '../../sim/types'
+import { flattenGroups, type OpGroup } from './op-groups'
+
+/** The kinds compared with the kernel's tracepoints. */
+export type ComparedKind = 'kvm_mmu_get_page' | 'kvm_mmu_prepare_zap_page' | 'kvm_mmu_zap_all_fast'
+
+/** One tracepoint-equivalent event, from the model or from the kernel, in comparable form. */
+export interface MmuEvent {
+  kind: ComparedKind
+  /** Group index (-1 = teardown). */
+  group: number
+  gfn: number
+  level: number
+  /** mmu_valid_gen (the page's; for kvm_mmu_zap_all_fast, the VM's before the toggle). */
+  gen: number
+  root_count: number
+  invalid: boolean
+  /** kvm_mmu_get_page only: new (true) or existing (false); null for the other kinds. */
+  created: boolean | null
+}
+
+/** A model event, with where it came from. */
+export interface ModelEvent extends MmuEvent {
+  /** Model op index (the session's op), or -1 for teardown. */
+  op: number
+  /** Transition seq, or 0 for teardown events (not part of the session). */
+  seq: number
+  /** Shadow page id in the model (0 for kvm_mmu_zap_all_fast). */
+  sp: number
+  vcpu: number | null
+}
+
+export type HostVariant = 'upstream' | 'pvm'
+
+export interface ModelRun {
+  /** Model ops in order (the session's ops) and each one's group. */
+  ops: Op[]
+  groupOf: number[]
+  /** Compared events, per group. */
+  byGroup: ModelEvent[][]
+  /** Predicted events of the VM's destruction (after "rootlab teardown"). */
+  teardown: ModelEvent[]
+  transitions: Transition[]
+  final: kvm
+}
+
+export interface ModelRunOptions {
+  vcpus: number
+  n_max_mmu_pages: number
+  variant?: HostVariant
+  /** Default free-obsolete: the kernels the captures run have the upstream fix. */
+  policy?: Policy
+  /** Keep every transition in the result (default true). */
+  keepTransitions?: boolean
+}
+
+/** A transition's compared form, or null if it is not a compared kind. */
+export function modelEvent(t: Transition, group: number): ModelEvent | null {
+  switch (t.kind) {
+    case 'kvm_mmu_get_page':
+      return {
+        kind: t.kind, group, op: t.op, seq: t.seq, sp: t.sp, vcpu: t.vcpu, gfn: t.gfn, level: t.level,
+        gen: t.mmu_valid_gen, root_count: t.root_count, invalid: t.invalid, created: t.created,
+      }
+    case 'kvm_mmu_prepare_zap_page':
+      return {
+        kind: t.kind, group, op: t.op, seq: t.seq, sp: t.sp, vcpu: t.vcpu, gfn: t.gfn, level: t.level,
+        gen: t.mmu_valid_gen, root_count: t.root_count, invalid: t.invalid, created: null,
+      }
+    case 'kvm_mmu_zap_all_fast':
+      return {
+        kind: t.kind, group, op: t.op, seq: t.seq, sp: 0, vcpu: t.vcpu, gfn: 0, level: 0,
+        gen: t.mmu_valid_gen, root_count: 0, invalid: false, created: null,
+      }
+    default:
+      return null
+  }
+}
+
+/**
+ * The PVM host's handling of an aligned 8-byte write by `vcpu` to page-table page `gfn`:
+ * mmu.c kvm_mmu_pte_write() with detect_write_flooding(), WITHOUT the
+ * shadow_page_table_clear_flood() of the writer's walk that upstream's fault path does first.
+ * Otherwise the same transitions as sim/mmu/pte_write.ts guest_pt_write().
+ */
+function pvmGuestPtWrite(ctx: Ctx, vcpu: number, gfn: number): void {
+  const k = ctx.kvm
+  if (!gfn_write_tracked(k, gfn)) return
+  if (k.vcpus[vcpu]!.in_guest) emit(ctx, { kind: 'kvm_exit', vcpu, reason: 'pt_write' })
+  if (!k.indirect_shadow_pages) return
+  emit(ctx, { kind: 'kvm_mmu_pte_write', vcpu, gfn })
+  const invalid_list: InvalidList = []
+  for (const sp of gfn_valid_pages(k, gfn)) {
+    if (sp.role.level === PG_LEVEL_4K) continue
+    emit(ctx, { kind: 'detect_write_flooding', vcpu, sp: sp.sp, write_flooding_count: sp.write_flooding_count + 1 })
+    if (sp.write_flooding_count >= WRITE_FLOODING_THRESHOLD) kvm_mmu_prepare_zap_page(ctx, vcpu, sp, invalid_list, 'flooded')
+  }
+  kvm_mmu_commit_zap_page(ctx, vcpu, invalid_list)
+}
+
+/**
+ * The VM's destruction, from the final state, as kvm_destroy_vm() does it:
+ *  1. mmu_notifier_unregister() -> kvm_mmu_notifier_release() -> kvm_flush_shadow_all() ->
+ *     mmu.c kvm_mmu_zap_all(): every page on active_mmu_pages, newest first, is prepare-zapped
+ *     (the trace shows each live root's final root_count); pages with root_count 0 are freed.
+ *  2. kvm_destroy_vcpus(), vCPU 0 first: kvm_mmu_destroy() -> kvm_mmu_unload() ->
+ *     kvm_mmu_free_roots(KVM_MMU_ROOTS_ALL), prev_roots[0..2] then root; each root whose last
+ *     reference drops is prepare-zapped again (now "invalid root 0") and freed.
+ * Runs on a copy with the model's own zap and free functions.
+ */
+export function predictTeardown(final: kvm, policy: Policy): ModelEvent[] {
+  const events: ModelEvent[] = []
+  const ctx: Ctx = {
+    kvm: clone_kvm(final), policy, op: -1, seq: 0,
+    sink: (t) => {
+      const e = modelEvent(t, -1)
+      if (e) events.push({ ...e, seq: 0 })
+    },
+  }
+  const k = ctx.kvm
+  const invalid_list: InvalidList = []
+  for (const id of [...k.active_mmu_pages].reverse()) {
+    const sp = k.mmu_pages[id]
+    if (sp && !sp.role.invalid) kvm_mmu_prepare_zap_page(ctx, null, sp, invalid_list, 'unprotect')
+  }
+  kvm_mmu_commit_zap_page(ctx, null, invalid_list)
+  for (let v = 0; v < k.vcpus.length; v++) {
+    kvm_mmu_free_roots(ctx, v, 0, KVM_MMU_ROOTS_ALL)
+    kvm_mmu_free_roots(ctx, v, 1, KVM_MMU_ROOTS_ALL)
+  }
+  return events
+}
+
+/** Runs the groups' model ops from a new VM and collects the compared events per group. */
+export function runModel(groups: readonly OpGroup[], o: ModelRunOptions): ModelRun {
+  const policy = o.policy ?? 'free-obsolete'
+  const { ops, groupOf } = flattenGroups(groups)
+  const byGroup: ModelEvent[][] = groups.map(() => [])
+  const transitions: Transition[] = []
+  const keep = o.keepTransitions !== false
+  const state = kvm_create({ vcpus: o.vcpus, n_max_mmu_pages: o.n_max_mmu_pages })
+  const m = create_machine(state, policy, (t) => {
+    if (keep) transitions.push(t)
+    const g = groupOf[t.op]!
+    const e = modelEvent(t, g)
+    if (e) byGroup[g]!.push(e)
+  })
+  for (const op of ops) {
+    if (o.variant === 'pvm' && op.op === 'pt_write') {
+      // Machine.run_op() without execute_op(): same op numbering, the PVM write path.
+      m.ctx.op++
+      pvmGuestPtWrite(m.ctx, op.vcpu, op.gfn)
+    } else {
+      m.run_op(op)
+    }
+  }
+  return { ops, groupOf, byGroup, teardown: predictTeardown(state, policy), transitions, final: state }
+}
