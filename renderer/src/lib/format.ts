@@ -1,0 +1,32 @@
+/** Small formatting helpers shared by the views. */
+
+/** 1234567 -> "1,234,567". */
+export function int(n: number | null | undefined): string {
+  return n === null || n === undefined ? '—' : n.toLocaleString('en-US')
+}
+
+/** A field value as the kernel would print it: addresses in hex, booleans as true/false. */
+export function fieldValue(name: string, v: unknown): string {
+  if (v === null || v === undefined) return '—'
+  if (typeof v === 'number' && /(^|_)(gfn|pgd|gva|cr3|hpa)$/.test(name)) return '0x' + v.toString(16)
+  if (typeof v === 'number' && name === 'roots_to_free') return '0x' + v.toString(16)
+  if (typeof v === 'object') return JSON.stringify(v)
+  return String(v)
+}
+
+/** A guest frame from a hex pgd: "0xa000" -> "0xa". */
+export function pgdGfn(pgd: string | null): string | null {
+  if (!pgd) return null
+  const n = Number.parseInt(pgd, 16)
+  return Number.isFinite(n) ? '0x' + Math.floor(n / 4096).toString(16) : null
+}
+
+/** The fields of a transition row other than seq/op/kind/vcpu. */
+export function ownFields(row: Record<string, unknown>): [string, unknown][] {
+  return Object.entries(row).filter(([k]) => k !== 'seq' && k !== 'op' && k !== 'kind' && k !== 'vcpu')
+}
+
+/** A one-line summary of a transition's fields: "sp=12 root_count=0". */
+export function fieldSummary(row: Record<string, unknown>): string {
+  return ownFields(row).map(([k, v]) => `${k}=${fieldValue(k, v)}`).join(' ')
+}

@@ -1,0 +1,62 @@
+/**
+ * Global keyboard shortcuts. Keys typed into a text field or the SQL editor are theirs, not ours.
+ */
+import { onBeforeUnmount, onMounted } from 'vue'
+
+/** A shortcut as shown in the help dialog. */
+export interface Shortcut {
+  keys: string
+  does: string
+}
+
+export const SHORTCUTS: readonly Shortcut[] = [
+  { keys: '←  /  →', does: 'Step back / step forward one transition' },
+  { keys: 'Shift+←  /  Shift+→', does: 'Previous / next root zap' },
+  { keys: '[  /  ]', does: 'Previous / next finding' },
+  { keys: 'Home  /  End', does: 'Go to start / go to end' },
+  { keys: 'Space', does: 'Play / pause' },
+  { keys: 'g', does: 'Focus "Go to seq"' },
+  { keys: 'b', does: 'Add a bookmark at the current seq' },
+  { keys: 'z', does: 'Zoom the timeline back out' },
+  { keys: '?', does: 'Show this help' },
+  { keys: 'Ctrl+Enter', does: 'Run the query (SQL console)' },
+  { keys: 'Esc', does: 'Close a dialog' },
+]
+
+/** True if a key event belongs to a text input, a select, or an editor. */
+export function isTypingTarget(t: EventTarget | null): boolean {
+  if (!(t instanceof HTMLElement)) return false
+  if (t.isContentEditable || t.closest('.cm-editor')) return true
+  const tag = t.tagName
+  if (tag === 'TEXTAREA' || tag === 'SELECT') return true
+  if (tag === 'INPUT') {
+    const type = (t as HTMLInputElement).type
+    return !['button', 'checkbox', 'radio', 'range', 'submit', 'reset'].includes(type)
+  }
+  return false
+}
+
+/** Handlers by key name; "Shift+ArrowLeft" style for modified keys. */
+export type KeyHandlers = Partial<Record<string, (e: KeyboardEvent) => void>>
+
+/** The handler's key name of an event: "ArrowLeft", "Shift+ArrowLeft", "?", " ". */
+export function keyName(e: KeyboardEvent): string {
+  if (e.key.length === 1 && e.key !== ' ') return e.key
+  return (e.shiftKey ? 'Shift+' : '') + e.key
+}
+
+/** Installs `handlers` on the window for the lifetime of the calling component. */
+export function useShortcuts(handlers: KeyHandlers): void {
+  const onKey = (e: KeyboardEvent): void => {
+    if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey || isTypingTarget(e.target)) return
+    if (document.querySelector('dialog[open]') && e.key !== 'Escape') return
+    const h = handlers[keyName(e)]
+    if (!h) return
+    // A focused button keeps Space/Enter for itself.
+    if ((e.key === ' ' || e.key === 'Enter') && e.target instanceof HTMLButtonElement) return
+    e.preventDefault()
+    h(e)
+  }
+  onMounted(() => window.addEventListener('keydown', onKey))
+  onBeforeUnmount(() => window.removeEventListener('keydown', onKey))
+}

@@ -1,0 +1,27 @@
+import { createPinia } from 'pinia'
+import { createApp, nextTick, watch } from 'vue'
+import App from './App.vue'
+import { pendingRequests } from './api/lab'
+import { appReady } from './lib/idle'
+import './styles/base.css'
+
+const app = createApp(App)
+app.use(createPinia())
+app.mount('#app')
+
+/**
+ * The idle signal for end-to-end tests: body[data-lab-idle] is "true" once no request is pending
+ * and the view has rendered (next tick + next frame), "false" otherwise.
+ */
+function updateIdle(): void {
+  const busy = pendingRequests.value > 0 || !appReady.value
+  if (busy) {
+    document.body.dataset.labIdle = 'false'
+    return
+  }
+  void nextTick(() => requestAnimationFrame(() => {
+    if (pendingRequests.value === 0 && appReady.value) document.body.dataset.labIdle = 'true'
+  }))
+}
+document.body.dataset.labIdle = 'false'
+watch([pendingRequests, appReady], updateIdle, { immediate: true })

@@ -1,0 +1,196 @@
+/**
+ * useCursorStore: where in the session the user is (seq), and the state there.
+ *
+ * State is fetched asynchronously. Every fetch carries a token; an answer older than the one
+ * already shown is dropped, so a slow answer can never overwrite a newer moment. While scrubbing,
+ * requests are coalesced: at most one is in flight and, when it returns, only the latest wanted
+ * seq is asked for next (only stateAt: the step's transition and diff are fetched when the
+ * scrub ends).
+ */
+import { defineStore } from 'pinia'
+import { computed, ref, shallowRef } from 'vue'
+import type { StateDiffEntry, StateView, TransitionRow } from '../../../electron/api/contract'
+import { lab } from '../api/lab'
+import { changedPaths } from '../lib/changed-paths'
+import { useSessionStore } from './session'
+
+/** What a jump looks for (the targets of findTransition). */
+export type JumpTarget = 'root_zap' | 'finding' | 'memslot' | 'bookmark'
+
+const TARGET_TEXT: Record<JumpTarget, string> = {
+  root_zap: 'root zap', finding: 'finding', memslot: 'memslot change', bookmark: 'bookmark',
+}
+
+/** Play speeds, in transitions per second. */
+export const PLAY_SPEEDS = [1, 4, 16, 64, 256, 1024] as const
+
+export const useCursorStore = defineStore('cursor', () => {
+  const session = useSessionStore()
+
+  /** The seq the user asked for (what the transport shows immediately). */
+  const seq = ref(0)
+  /** The state shown, and the seq it belongs to (lags `seq` while an answer is on its way). */
+  const state = shallowRef<StateView | null>(null)
+  /** The transition at the shown seq (null at seq 0). */
+  const current = shallowRef<TransitionRow | null>(null)
+  /** diff(seq - 1, seq): what the current transition changed. */
+  const diff = shallowRef<StateDiffEntry[]>([])
+  const changed = computed(() => changedPaths(diff.value))
+  const error = ref<string | null>(null)
+  /** A short message for the status line ("no next root zap"). */
+  const notice = ref<string | null>(null)
+  const scrubbing = ref(false)
+  const playing = ref(false)
+  const speed = ref<number>(16)
+
+  const last = computed(() => session.lastSeq)
+  const shownSeq = computed(() => state.value?.seq ?? 0)
+  const loading = computed(() => state.value === null || shownSeq.value !== seq.value)
+
+  let issued = 0
+  let applied = 0
+  let scrubInFlight = false
+  let scrubWanted: number | null = null
+  let playTimer: ReturnType<typeof setInterval> | null = null
+
+  function clamp(s: number): number {
+    if (!Number.isFinite(s)) return seq.value
+    return Math.max(0, Math.min(last.value, Math.round(s)))
+  }
+
+  /** Fetches the moment `s`; applies it unless a newer answer was applied meanwhile. */
+  async function fetchMoment(s: number, detail: boolean): Promise<void> {
+    const sid = session.id
+    if (!sid) return
+    const token = ++issued
+    const client = lab()
+    const [st, rows, df] = await Promise.all([
+      client.stateAt({ session: sid, seq: s }),
+      detail && s > 0 ? client.transitions({ session: sid, from: s, to: s, limit: 1 }) : null,
+      detail && s > 0 ? client.diff({ session: sid, a: s - 1, b: s }) : null,
+    ])
+    if (session.id !== sid || token <= applied) return
+    if (!st.ok) {
+      error.value = st.error
+      return
+    }
+    applied = token
+    error.value = null
+    state.value = st.value
+    if (detail || s === 0) {
+      current.value = rows?.ok ? (rows.value[0] ?? null) : null
+      diff.value = df?.ok ? df.value : []
+    }
+  }
+
+  async function pumpScrub(): Promise<void> {
+    if (scrubInFlight || scrubWanted === null) return
+    const s = scrubWanted
+    scrubWanted = null
+    scrubInFlight = true
+    try {
+      await fetchMoment(s, false)
+    } finally {
+      scrubInFlight = false
+    }
+    if (scrubWanted !== null) void pumpScrub()
+    else if (!scrubbing.value) void fetchMoment(seq.value, true)
+  }
+
+  /** Moves the cursor to `s` (clamped to the session). */
+  function goTo(s: number): Promise<void> {
+    seq.value = clamp(s)
+    notice.value = null
+    if (scrubbing.value || (playing.value && speed.value > 16)) {
+      scrubWanted = seq.value
+      return pumpScrub()
+    }
+    return fetchMoment(seq.value, true)
+  }
+
+  function beginScrub(): void {
+    scrubbing.value = true
+  }
+
+  /** Ends a scrub: the moment under the cursor gets its transition and diff. */
+  function endScrub(): Promise<void> {
+    scrubbing.value = false
+    if (scrubInFlight) return Promise.resolve() // pumpScrub fetches the details when it lands
+    return fetchMoment(seq.value, true)
+  }
+
+  const stepForward = (): Promise<void> => goTo(seq.value + 1)
+  const stepBack = (): Promise<void> => goTo(seq.value - 1)
+  const goToStart = (): Promise<void> => goTo(0)
+  const goToEnd = (): Promise<void> => goTo(last.value)
+
+  /** Jumps to the next/previous transition of `target`; says so when there is none. */
+  async function jump(target: JumpTarget | { kind: string }, direction: 'next' | 'prev'): Promise<boolean> {
+    const sid = session.id
+    if (!sid) return false
+    const r = await lab().findTransition({ session: sid, from: seq.value, direction, target })
+    if (!r.ok) {
+      error.value = r.error
+      return false
+    }
+    if (!r.value) {
+      const what = typeof target === 'string' ? TARGET_TEXT[target] : target.kind
+      notice.value = `no ${direction === 'next' ? 'next' : 'previous'} ${what}`
+      return false
+    }
+    await goTo(r.value.seq)
+    return true
+  }
+
+  function tick(): void {
+    const perTick = Math.max(1, Math.round(speed.value / 30))
+    if (seq.value >= last.value) return pause()
+    void goTo(seq.value + perTick)
+  }
+
+  function play(): void {
+    if (playing.value) return
+    if (seq.value >= last.value) void goTo(0)
+    playing.value = true
+    playTimer = setInterval(tick, Math.max(33, 1000 / speed.value))
+  }
+
+  function pause(): void {
+    playing.value = false
+    if (playTimer) clearInterval(playTimer)
+    playTimer = null
+    void fetchMoment(seq.value, true)
+  }
+
+  function togglePlay(): void {
+    if (playing.value) pause()
+    else play()
+  }
+
+  function setSpeed(s: number): void {
+    speed.value = s
+    if (playing.value) {
+      if (playTimer) clearInterval(playTimer)
+      playTimer = setInterval(tick, Math.max(33, 1000 / speed.value))
+    }
+  }
+
+  /** Forgets the shown state (a new session was opened). */
+  function reset(): void {
+    if (playing.value) pause()
+    issued++
+    applied = issued
+    seq.value = 0
+    state.value = null
+    current.value = null
+    diff.value = []
+    error.value = null
+    notice.value = null
+  }
+
+  return {
+    seq, state, current, diff, changed, error, notice, scrubbing, playing, speed, last, shownSeq, loading,
+    goTo, beginScrub, endScrub, stepForward, stepBack, goToStart, goToEnd, jump,
+    play, pause, togglePlay, setSpeed, reset,
+  }
+})

@@ -1,0 +1,141 @@
+/**
+ * useSessionStore: the open session (its SessionInfo), the sessions open in the Node process,
+ * recent files, recordings in progress, and the last error a user must read.
+ */
+import { defineStore } from 'pinia'
+import { computed, ref } from 'vue'
+import type { LabEvents, SessionInfo } from '../../../electron/api/contract'
+import type { Policy } from '../../../sim/types'
+import { lab } from '../api/lab'
+
+/** A recording started from this window, with its latest progress. */
+export interface RecordingProgress {
+  recording: string
+  out: string
+  policy: Policy
+  fraction: number
+  transitions: number
+}
+
+export const useSessionStore = defineStore('session', () => {
+  const info = ref<SessionInfo | null>(null)
+  const open = ref<SessionInfo[]>([])
+  const recent = ref<string[]>([])
+  /** A readable error (opening a file, an export, a recording...), shown in a banner. */
+  const error = ref<string | null>(null)
+  const opening = ref(false)
+  const recordings = ref<RecordingProgress[]>([])
+
+  const id = computed(() => info.value?.session ?? null)
+  const lastSeq = computed(() => info.value?.transitions ?? 0)
+
+  function fail(message: string): null {
+    error.value = message
+    return null
+  }
+
+  async function openFile(path: string): Promise<SessionInfo | null> {
+    opening.value = true
+    try {
+      const r = await lab().openSession({ path })
+      if (!r.ok) return fail(r.error)
+      info.value = r.value
+      error.value = null
+      return r.value
+    } finally {
+      opening.value = false
+    }
+  }
+
+  async function openDefault(): Promise<SessionInfo | null> {
+    opening.value = true
+    try {
+      const r = await lab().openDefaultSession({})
+      if (!r.ok) return fail(r.error)
+      info.value = r.value
+      error.value = null
+      return r.value
+    } finally {
+      opening.value = false
+    }
+  }
+
+  /** Shows an already open session (e.g. one side of a comparison). */
+  function show(s: SessionInfo): void {
+    info.value = s
+  }
+
+  async function refresh(): Promise<void> {
+    if (!info.value) return
+    const r = await lab().sessionInfo({ session: info.value.session })
+    if (r.ok) info.value = r.value
+  }
+
+  async function list(): Promise<void> {
+    const r = await lab().listSessions({})
+    if (!r.ok) return void fail(r.error)
+    open.value = r.value.open
+    recent.value = r.value.recent
+  }
+
+  /** Writes a copy of the open session (bookmarks included) or a Perfetto trace to `out`. */
+  async function exportTo(format: 'db' | 'perfetto', out: string): Promise<string | null> {
+    if (!info.value) return null
+    const r = await lab().exportSession({ session: info.value.session, format, out })
+    if (!r.ok) return fail(r.error)
+    error.value = null
+    return r.value.out
+  }
+
+  /**
+   * Re-runs the open session's operations under `policy`. Resolves with the new session once
+   * recording finished (null if it failed or was cancelled; the error is set).
+   */
+  async function rerunUnder(policy: Policy): Promise<SessionInfo | null> {
+    if (!info.value) return null
+    const client = lab()
+    let started: { recording: string; out: string } | null = null
+    const early: LabEvents['recordingFinished'][] = []
+    let settle: ((e: LabEvents['recordingFinished']) => void) | null = null
+    const offFinished = client.on('recordingFinished', (e) => {
+      if (started && e.recording === started.recording) settle?.(e)
+      else early.push(e)
+    })
+    const offProgress = client.on('recordingProgress', (e) => {
+      const rec = recordings.value.find((x) => x.recording === e.recording)
+      if (rec) {
+        rec.fraction = e.fraction
+        rec.transitions = e.transitions
+      }
+    })
+    try {
+      const r = await client.startRecording({ source: { type: 'session', session: info.value.session }, policy })
+      if (!r.ok) return fail(r.error)
+      started = r.value
+      recordings.value.push({ recording: started.recording, out: started.out, policy, fraction: 0, transitions: 0 })
+      const rec = started.recording
+      const done = early.find((e) => e.recording === rec) ??
+        await new Promise<LabEvents['recordingFinished']>((resolve) => { settle = resolve })
+      if (!done.ok || !done.session) return fail(done.error ?? (done.cancelled ? 'recording cancelled' : 'recording failed'))
+      return done.session
+    } finally {
+      offFinished()
+      offProgress()
+      if (started) recordings.value = recordings.value.filter((x) => x.recording !== started!.recording)
+    }
+  }
+
+  async function cancelRecording(recording: string): Promise<void> {
+    const r = await lab().cancelRecording({ recording })
+    if (!r.ok) fail(r.error)
+  }
+
+  function clearError(): void {
+    error.value = null
+  }
+
+  return {
+    info, open, recent, error, opening, recordings, id, lastSeq,
+    openFile, openDefault, show, refresh, list, exportTo, rerunUnder, cancelRecording, clearError,
+  }
+})
