@@ -1,7 +1,8 @@
 /**
  * The LabApi's behaviours, held once and run against both shells' transports: the service called
  * in-process (what Electron's IPC handlers call) and the same service behind `rootlab serve`'s
- * HTTP server on 127.0.0.1:0. A behaviour that differs between the two fails here.
+ * HTTP server on 127.0.0.1:0. A behaviour that differs between the two fails here. It runs on the
+ * real session layer, with recordings in worker threads as in the app.
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -12,8 +13,8 @@ import { startLabServer, type LabServer } from '../server/lab-server'
 import { createHttpLabClient, type HttpLabClient } from '../server/testing/http-lab-client'
 import { createLabService, type LabService } from './lab-service'
 import { rootFolderPolicy } from './path-policy'
-import { inlineRunner } from './recording-runner'
-import { fakeSessionLayer } from './testing/fake-session-layer'
+import { workerRunner } from './recording-runner'
+import { sessionLayer } from './session-layer'
 
 interface Transport {
   call(name: LabRequestName | string, args: unknown): Promise<LabResult<unknown>>
@@ -30,8 +31,7 @@ async function inProcess(): Promise<Fixture> {
   const root = mkdtempSync(join(tmpdir(), 'rootlab-contract-'))
   mkdirSync(join(root, 'files'))
   const service = createLabService({
-    sessions: fakeSessionLayer, paths: rootFolderPolicy(join(root, 'files')),
-    dataDir: join(root, 'data'), runner: inlineRunner(fakeSessionLayer),
+    sessions: sessionLayer, paths: rootFolderPolicy(join(root, 'files')), dataDir: join(root, 'data'), runner: workerRunner(),
   })
   return {
     root: join(root, 'files'),
@@ -47,8 +47,7 @@ async function overHttp(): Promise<Fixture> {
   const root = mkdtempSync(join(tmpdir(), 'rootlab-contract-'))
   mkdirSync(join(root, 'files'))
   const service: LabService = createLabService({
-    sessions: fakeSessionLayer, paths: rootFolderPolicy(join(root, 'files')),
-    dataDir: join(root, 'data'), runner: inlineRunner(fakeSessionLayer),
+    sessions: sessionLayer, paths: rootFolderPolicy(join(root, 'files')), dataDir: join(root, 'data'), runner: workerRunner(),
   })
   const server: LabServer = await startLabServer({ service, staticDir: null, port: 0 })
   const client: HttpLabClient = createHttpLabClient(server.url)
@@ -83,15 +82,41 @@ function expectReadable(e: string): void {
   expect(e.length).toBeGreaterThan(5)
 }
 
-function waitFor<E extends LabEventName>(api: Transport, event: E, pred: (p: LabEvents[E]) => boolean): Promise<LabEvents[E]> {
-  return new Promise((done) => {
-    const off = api.on(event, (p) => {
-      if (pred(p)) {
-        off()
-        done(p)
-      }
-    })
+/**
+ * Collects pushed events from the start, so a test can wait for the events of the recording it
+ * started whatever the order in which the response and the events arrive.
+ */
+function collectEvents(api: Transport) {
+  const finished = new Map<string, LabEvents['recordingFinished']>()
+  const progress = new Map<string, LabEvents['recordingProgress'][]>()
+  const waiters = new Set<() => void>()
+  const wake = () => {
+    for (const w of waiters) w()
+  }
+  api.on('recordingFinished', (p) => {
+    finished.set(p.recording, p)
+    wake()
   })
+  api.on('recordingProgress', (p) => {
+    progress.set(p.recording, [...(progress.get(p.recording) ?? []), p])
+    wake()
+  })
+  const until = <T>(get: () => T | undefined): Promise<T> => new Promise((done) => {
+    const check = () => {
+      const v = get()
+      if (v !== undefined) {
+        waiters.delete(check)
+        done(v)
+      }
+    }
+    waiters.add(check)
+    check()
+  })
+  return {
+    finished: (id: string) => until(() => finished.get(id)),
+    firstProgress: (id: string) => until(() => progress.get(id)?.[0]),
+    progress: (id: string) => progress.get(id) ?? [],
+  }
 }
 
 describe.each([
@@ -99,8 +124,10 @@ describe.each([
   ['HTTP transport', overHttp],
 ] as const)('LabApi via %s', (_label, make) => {
   let fx: Fixture
+  let events: ReturnType<typeof collectEvents>
   beforeAll(async () => {
     fx = await make()
+    events = collectEvents(fx.api)
   })
   afterAll(async () => {
     await fx.close()
@@ -152,31 +179,26 @@ describe.each([
   })
 
   it('records a session from its parameters, reporting progress, and opens it when done', async () => {
-    const progress: number[] = []
-    const offProgress = fx.api.on('recordingProgress', (p) => progress.push(p.fraction))
-    const finished = waitFor(fx.api, 'recordingFinished', () => true)
     const started = value('startRecording', await fx.api.call('startRecording', {
       source: { type: 'scenario', scenario: 'context-switch', vcpus: 2, steps: 300, seed: 7 },
       policy: 'reload-all', out: 'churn.rootlab',
     }))
     expect(started.out).toBe(join(fx.root, 'churn.rootlab'))
-    const done = await finished
-    offProgress()
+    const done = await events.finished(started.recording)
     expect(done).toMatchObject({ recording: started.recording, ok: true, cancelled: false, error: null })
     expect(done.session).toMatchObject({ vcpus: 2, policy: 'reload-all', path: started.out })
-    expect(progress.at(-1)).toBe(1)
+    expect(events.progress(started.recording).at(-1)?.fraction).toBe(1)
     const list = value('listSessions', await fx.api.call('listSessions', {}))
     expect(list.open[0]!.session).toBe(done.session!.session)
     expect(list.recent[0]).toBe(started.out)
   })
 
   it('names an unnamed recording itself, inside the served folder', async () => {
-    const finished = waitFor(fx.api, 'recordingFinished', () => true)
     const started = value('startRecording', await fx.api.call('startRecording', {
       source: { type: 'scenario', scenario: 'mixed', vcpus: 1, steps: 10, seed: 1 }, policy: 'free-obsolete',
     }))
     expect(started.out.startsWith(fx.root)).toBe(true)
-    expect((await finished).ok).toBe(true)
+    expect((await events.finished(started.recording)).ok).toBe(true)
   })
 
   it('refuses to record over an existing file or outside the folder', async () => {
@@ -184,6 +206,29 @@ describe.each([
     const src = { type: 'scenario', scenario: 'mixed', vcpus: 1, steps: 10, seed: 1 }
     expect(error(await fx.api.call('startRecording', { source: src, policy: 'free-obsolete', out: 'taken.rootlab' }))).toMatch(/already exists/)
     expect(error(await fx.api.call('startRecording', { source: src, policy: 'free-obsolete', out: '/tmp/evil.rootlab' }))).toMatch(/outside the folder/)
+  })
+
+  it('cancels a recording, leaving a valid incomplete session that opens', async () => {
+    const started = value('startRecording', await fx.api.call('startRecording', {
+      source: { type: 'scenario', scenario: 'mixed', vcpus: 2, steps: 10_000_000, seed: 3 }, policy: 'free-obsolete', out: 'long.rootlab',
+    }))
+    await events.firstProgress(started.recording)
+    expect(value('cancelRecording', await fx.api.call('cancelRecording', { recording: started.recording }))).toBeNull()
+    const done = await events.finished(started.recording)
+    expect(done).toMatchObject({ recording: started.recording, ok: false, cancelled: true })
+    expect(done.session).toMatchObject({ complete: false, path: started.out })
+    const view = value('stateAt', await fx.api.call('stateAt', { session: done.session!.session, seq: done.session!.transitions }))
+    expect(view.vcpus).toHaveLength(2)
+  })
+
+  it("re-records an open session's operations under another policy", async () => {
+    const { session, operations } = value('openDefaultSession', await fx.api.call('openDefaultSession', {}))
+    const started = value('startRecording', await fx.api.call('startRecording', { source: { type: 'session', session }, policy: 'reload-all', out: 'rerun.rootlab' }))
+    const done = await events.finished(started.recording)
+    expect(done.session).toMatchObject({ policy: 'reload-all', operations, vcpus: 4, complete: true })
+    const cmp = value('compare', await fx.api.call('compare', { a: session, b: done.session!.session }))
+    expect(cmp.a.session).toBe(session)
+    expect(cmp.b.session).toBe(done.session!.session)
   })
 
   it('refuses to cancel a recording that is not running', async () => {
@@ -209,11 +254,10 @@ describe.each([
   })
 
   it('closes a session: its id is no longer answered', async () => {
-    const started = waitFor(fx.api, 'recordingFinished', () => true)
-    value('startRecording', await fx.api.call('startRecording', {
+    const started = value('startRecording', await fx.api.call('startRecording', {
       source: { type: 'scenario', scenario: 'mixed', vcpus: 1, steps: 5, seed: 2 }, policy: 'free-obsolete', out: 'short.rootlab',
     }))
-    const { session } = (await started).session!
+    const { session } = (await events.finished(started.recording)).session!
     expect(value('closeSession', await fx.api.call('closeSession', { session }))).toBeNull()
     expect(error(await fx.api.call('sessionInfo', { session }))).toMatch(/no open session/)
     // Reopening by path works, with a new id.

@@ -26,6 +26,7 @@ import type { PathPolicy } from './path-policy'
 import { createRecentFiles, type RecentFiles } from './recent-files'
 import { workerRunner, type RecordingJob, type RecordingOutcome, type RecordingRunner } from './recording-runner'
 import type { RecordSource, SessionHandle, SessionLayer } from './session-port'
+import type { Op } from '../../sim/types'
 
 export interface LabServiceOptions {
   /** The session layer (electron/session), or a stand-in in tests. */
@@ -74,8 +75,18 @@ interface Recording {
   job: RecordingJob
 }
 
-/** Large enough for every operation of a session the recorder accepts (steps <= 10M). */
-const ALL_OPERATIONS = 10_000_000
+/** Page size when reading every operation of a session (the session layer's maximum). */
+const OPERATIONS_PAGE = 10_000
+
+/** Every operation of a session, in order, read page by page. */
+function allOperations(h: SessionHandle): Op[] {
+  const ops: Op[] = []
+  for (;;) {
+    const page = h.operations(ops.length, OPERATIONS_PAGE)
+    for (const o of page) ops.push(o.op)
+    if (page.length < OPERATIONS_PAGE) return ops
+  }
+}
 
 /** Creates the service. It starts nothing until called. */
 export function createLabService(opts: LabServiceOptions): LabService {
@@ -264,7 +275,7 @@ export function createLabService(opts: LabServiceOptions): LabService {
       if (a.source.type === 'session') {
         const s = get(a.source.session)
         const info = s.handle.info()
-        const ops = s.handle.operations(0, ALL_OPERATIONS).map((o) => o.op)
+        const ops = allOperations(s.handle)
         source = {
           type: 'ops', name: info.scenario, vcpus: info.vcpus, ops,
           scenario: info.scenario, seed: info.seed, params: info.params,

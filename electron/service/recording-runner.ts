@@ -20,7 +20,7 @@ export interface RecordingJob {
 }
 
 export type RecordingRunner = (
-  opts: Omit<RecordOptions, 'signal' | 'onProgress'>,
+  opts: Omit<RecordOptions, 'signal' | 'onProgress' | 'cancelFlag'>,
   onProgress: (p: RecordProgress) => void,
 ) => RecordingJob
 
@@ -32,9 +32,10 @@ export function workerRunner(script?: WorkerScript): RecordingRunner {
   return (opts, onProgress) => {
     const { filename, options } = script ?? resolveRecordingWorker()
     const channel = new MessageChannel()
+    const cancelFlag = new Int32Array(new SharedArrayBuffer(4))
     const worker = new Worker(filename, {
       ...options,
-      workerData: { opts, cancelPort: channel.port2 },
+      workerData: { opts, cancelPort: channel.port2, cancelFlag },
       transferList: [channel.port2],
     })
     let cancelled = false
@@ -63,6 +64,7 @@ export function workerRunner(script?: WorkerScript): RecordingRunner {
       cancel() {
         if (cancelled) return
         cancelled = true
+        Atomics.store(cancelFlag, 0, 1)
         channel.port1.postMessage({ type: 'cancel' })
         killTimer = setTimeout(() => void worker.terminate(), CANCEL_GRACE_MS)
         killTimer.unref()

@@ -36,6 +36,8 @@ export interface RecordOptions {
   force?: boolean
   /** Aborting stops the recording after the current batch; the file stays valid, incomplete. */
   signal?: AbortSignal
+  /** The same across threads: recording stops once element 0 is non-zero. */
+  cancelFlag?: Int32Array
   onProgress?: (p: RecordProgress) => void
   /** better-sqlite3 addon to load (an Electron-ABI build inside Electron); default: the Node one. */
   nativeBinding?: string
