@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest'
+import { changedPaths, slotLabel, slotPath } from './changed-paths'
+import { fieldValue } from './format'
+import { RowWindow } from './row-window'
+import { momentLink, momentQuery, parseMoment } from './url-state'
+
+describe('a link to a moment', () => {
+  it('reads the file and seq of the URL', () => {
+    expect(parseMoment('?file=%2Ftmp%2Fa.rootlab&seq=42')).toEqual({ file: '/tmp/a.rootlab', seq: 42 })
+    expect(parseMoment('?seq=abc')).toEqual({ file: null, seq: null })
+    expect(parseMoment('')).toEqual({ file: null, seq: null })
+  })
+
+  it('writes them back, keeping other parameters, and as a rootlab:// link', () => {
+    expect(momentQuery({ file: '/tmp/a.rootlab', seq: 7 }, '?theme=dark')).toBe('?theme=dark&file=%2Ftmp%2Fa.rootlab&seq=7')
+    expect(parseMoment(momentQuery({ file: '/x y.rootlab', seq: 0 }))).toEqual({ file: '/x y.rootlab', seq: 0 })
+    expect(momentLink({ file: '/a', seq: 3 })).toBe('rootlab://open?file=%2Fa&seq=3')
+  })
+})
+
+describe('what changed', () => {
+  it('marks a path and every prefix', () => {
+    const s = changedPaths([{ path: 'vcpus[1].prev_roots[0].sp', before: 3, after: null }])
+    expect([...s].sort()).toEqual(['vcpus', 'vcpus[1]', 'vcpus[1].prev_roots', 'vcpus[1].prev_roots[0]', 'vcpus[1].prev_roots[0].sp'])
+    expect(slotPath(1, 0)).toBe('vcpus[1].root')
+    expect(slotPath(1, 1)).toBe('vcpus[1].prev_roots[0]')
+    expect(slotLabel(0)).toBe('current root')
+    expect(slotLabel(3)).toBe('prev_roots[2]')
+  })
+
+  it('prints addresses in hex as the kernel does', () => {
+    expect(fieldValue('gfn', 4100)).toBe('0x1004')
+    expect(fieldValue('pgd', 0x1000000)).toBe('0x1000000')
+    expect(fieldValue('sp', 12)).toBe('12')
+  })
+})
+
+describe('RowWindow', () => {
+  it('fetches rows a page at a time and keeps at most maxPages pages', async () => {
+    const asked: number[] = []
+    const w = new RowWindow<number>(async (index, limit) => {
+      asked.push(index)
+      return Array.from({ length: limit }, (_, i) => index + i)
+    }, 100, 3)
+    expect(w.get(250)).toBeUndefined()
+    await w.ensure(250, 250)
+    expect(w.get(250)).toBe(250)
+    for (const p of [0, 5, 9, 1000]) await w.ensure(p * 100, p * 100)
+    expect(w.size).toBeLessThanOrEqual(3)
+    expect(asked).toEqual([200, 0, 500, 900, 100000])
+    expect(w.get(100_050)).toBe(100_050)
+  })
+
+  it('drops pages that were on their way when the filter changed', async () => {
+    let resolve!: (rows: number[]) => void
+    const w = new RowWindow<number>(() => new Promise((r) => { resolve = r }), 10, 4)
+    w.get(0)
+    w.reset()
+    resolve([1, 2, 3])
+    await new Promise((r) => setTimeout(r, 0))
+    expect(w.size).toBe(0)
+  })
+})
