@@ -45,9 +45,9 @@ export const unprotect = (target: string | number): Op =>
 export const memslot = (action: 'delete' | 'move' = 'delete'): Op => ({ op: 'memslot', action })
 /** MOV CR3 then VM entry: the vCPU runs process `letter`. */
 export const switch_to = (vcpu: number, letter: string): Op[] => [cr3(vcpu, letter), run(vcpu)]
-/** Three emulated writes by `vcpu` to PGD page `letter`: enough to flood a level >= 2 page. */
-export const flood = (vcpu: number, letter: string): Op[] =>
-  [pt_write(vcpu, letter), pt_write(vcpu, letter), pt_write(vcpu, letter)]
+/** Three emulated writes by `vcpu` to PGD page `target` (or a gfn): enough to flood a level >= 2 page. */
+export const flood = (vcpu: number, target: string | number): Op[] =>
+  [pt_write(vcpu, target), pt_write(vcpu, target), pt_write(vcpu, target)]
 /**
  * Ops that leave `vcpu` (from a fresh vCPU) with current root letters[0] and prev_roots
  * letters[1..] in that order (MRU first): it runs the processes from the last to the first.
