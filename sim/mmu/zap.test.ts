@@ -230,6 +230,24 @@ describe.each(POLICIES)('mmu.c make_mmu_pages_available() / kvm_mmu_zap_oldest_m
     expect(lab.kvm.n_used_mmu_pages).toBe(62 - nr_to_zap + 3)
   })
 
+  it('returns -ENOSPC when every page is a root in use: kvm_mmu_load() fails and the vCPU does not enter', () => {
+    // 16 vCPUs x 4 root slots pin 64 = n_max_mmu_pages root pages; nothing is recyclable.
+    const lab = create_lab(policy, { vcpus: 17, n_max_mmu_pages: KVM_MIN_ALLOC_MMU_PAGES })
+    const pgd_of = (n: number): number => (0x100 + n) * 0x1000
+    for (let v = 0; v < 16; v++) {
+      for (let j = 0; j < 4; j++) lab.ops({ op: 'cr3', vcpu: v, pgd: pgd_of(v * 4 + j) }, run(v))
+    }
+    expect(lab.kvm.n_used_mmu_pages).toBe(64)
+    expect(Object.values(lab.kvm.mmu_pages).every((p) => p.root_count === 1)).toBe(true)
+    const ts = lab.ops({ op: 'cr3', vcpu: 16, pgd: pgd_of(64) }, run(16))
+    expect(of_kind(ts, 'kvm_mmu_zap_oldest_mmu_pages')).toMatchObject([{ total_zapped: 0 }])
+    expect(of_kind(ts, 'make_mmu_pages_available')).toMatchObject([{ avail: 0, result: -28 }])
+    expect(kinds(ts)).not.toContain('kvm_mmu_get_page')
+    expect(kinds(ts)).not.toContain('vcpu_enter_guest')
+    expect(lab.kvm.vcpus[16]!.in_guest).toBe(false)
+    expect(lab.kvm.vcpus[16]!.root_mmu.root.hpa).toBe(-1)
+  })
+
   it('does nothing while at least KVM_MIN_FREE_MMU_PAGES are available', () => {
     const lab = create_lab(policy, { vcpus: 1, n_max_mmu_pages: KVM_MIN_ALLOC_MMU_PAGES })
     const ts: Transition[] = lab.ops(switch_to(0, 'A'), fault(0, pml4_gva(1)))
