@@ -1,0 +1,172 @@
+/**
+ * Benchmark of the session database (issue 3). Run: npm run bench -- session (node bench/run.js
+ * session), or standalone: npx tsx bench/session.ts [--sizes 100000,1000000,10000000]
+ * [--intervals 1024,2048,4096,8192].
+ *
+ * Measured side by side in one run:
+ *   - recording throughput (transitions/s, model + encoding + digest + SQLite) against a raw
+ *     better-sqlite3 insert, in the same process, of one row per transition of the same width
+ *     (seq, op, kind, vcpu and the kind's fields, 4 value columns: the widest common kinds) in
+ *     batched transactions, WAL: target ratio >= 0.7;
+ *   - stateAt latency p50/p99 at random seqs, for 100k, 1M and 10M transitions (p99 <= 5 ms, flat);
+ *   - next/previous root-zap lookup latency;
+ *   - bytes per transition, all-in (the finished file's size / transitions; <= 24);
+ *   - peak RSS of the process that records the largest session (<= 300 MB).
+ * Every recording runs in a child process, so its peak RSS is its own.
+ */
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import Database from 'better-sqlite3'
+import { openSession, recordSession } from '../electron/session/index'
+import { KIND_INDEX } from '../electron/session/codec'
+import { create_machine, kvm_create, scenario_ops, validate_scenario_params } from '../sim/index'
+import type { Transition } from '../sim/transitions'
+
+/** Steps of process-churn (4 vCPUs, seed 1) per transition: measured ~13 transitions per step. */
+const TRANSITIONS_PER_STEP = 13.1
+
+interface ChildResult { transitions: number; ms: number; tps: number; maxRssMb: number; bytes: number; file: string }
+
+function recordChild(out: string, steps: number, interval: number | null): ChildResult {
+  const self = fileURLToPath(import.meta.url)
+  const args = self.endsWith('.ts') ? ['--import', 'tsx', self] : [self]
+  const json = execFileSync(process.execPath, [...args, '--child', out, String(steps), String(interval ?? 0)], { encoding: 'utf8', maxBuffer: 1 << 20 })
+  return JSON.parse(json.trim().split('\n').pop()!) as ChildResult
+}
+
+function childMain(out: string, steps: number, interval: number): void {
+  const t0 = performance.now()
+  const r = recordSession({
+    source: { type: 'scenario', scenario: 'process-churn', vcpus: 4, steps, seed: 1 }, policy: 'free-obsolete', out, force: true,
+    ...(interval ? { tuning: { checkpointInterval: interval } } : {}),
+  })
+  const ms = performance.now() - t0
+  const res: ChildResult = {
+    transitions: r.transitions, ms, tps: r.transitions / (ms / 1000), maxRssMb: process.resourceUsage().maxRSS / 1024,
+    bytes: statSync(out).size, file: out,
+  }
+  console.log(JSON.stringify(res))
+}
+
+/** Raw insert baseline: one row per transition, same width, batched transactions, WAL. */
+function rawInsert(dir: string, steps: number): { transitions: number; tps: number } {
+  const p = validate_scenario_params('process-churn', { vcpus: 4, steps, seed: 1 })
+  // Rows are generated first (not timed): the baseline is the insert alone.
+  const rows: (number | null)[][] = []
+  const m = create_machine(kvm_create({ vcpus: 4, n_max_mmu_pages: p.n_max_mmu_pages }), 'free-obsolete', (t: Transition) => {
+    const r = t as unknown as Record<string, unknown>
+    const vals = Object.keys(r).filter((k) => !['seq', 'op', 'kind', 'vcpu'].includes(k)).slice(0, 4)
+      .map((k) => (typeof r[k] === 'number' ? (r[k] as number) : typeof r[k] === 'boolean' ? +(r[k] as boolean) : 0))
+    while (vals.length < 4) vals.push(0)
+    rows.push([t.seq, t.op, KIND_INDEX[t.kind]!, t.vcpu, ...vals])
+  })
+  for (const op of scenario_ops('process-churn', p)) m.run_op(op)
+  const file = join(dir, 'raw.db')
+  const db = new Database(file)
+  db.pragma('journal_mode = WAL')
+  db.pragma('synchronous = NORMAL')
+  db.exec('CREATE TABLE t (seq INTEGER PRIMARY KEY, op INTEGER, kind INTEGER, vcpu INTEGER, a INTEGER, b INTEGER, c INTEGER, d INTEGER)')
+  const ins = db.prepare('INSERT INTO t VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+  const batch = db.transaction((rs: (number | null)[][]) => { for (const r of rs) ins.run(r) })
+  const t0 = performance.now()
+  for (let i = 0; i < rows.length; i += 65536) batch(rows.slice(i, i + 65536))
+  const ms = performance.now() - t0
+  db.close()
+  rmSync(file, { force: true })
+  return { transitions: rows.length, tps: rows.length / (ms / 1000) }
+}
+
+function percentile(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b)
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!
+}
+
+function latency(file: string, samples = 400): { p50: number; p99: number; zapNextP50: number; zapNextP99: number; viewP50: number; viewP99: number } {
+  const s = openSession(file)
+  const n = s.total
+  const rnd = () => Math.floor(Math.random() * (n + 1))
+  for (let i = 0; i < 50; i++) s.stateAt(rnd()) // warm up the JIT
+  const lat: number[] = []
+  for (let i = 0; i < samples; i++) {
+    const q = rnd()
+    const t0 = performance.now()
+    s.stateAt(q)
+    lat.push(performance.now() - t0)
+  }
+  const view: number[] = []
+  for (let i = 0; i < samples; i++) {
+    const q = rnd()
+    const t0 = performance.now()
+    s.view(q)
+    view.push(performance.now() - t0)
+  }
+  const zap: number[] = []
+  for (let i = 0; i < samples; i++) {
+    const q = rnd()
+    const t0 = performance.now()
+    s.find(q, i % 2 ? 'next' : 'prev', 'root_zap')
+    zap.push(performance.now() - t0)
+  }
+  s.close()
+  return {
+    p50: percentile(lat, 50), p99: percentile(lat, 99), viewP50: percentile(view, 50), viewP99: percentile(view, 99),
+    zapNextP50: percentile(zap, 50), zapNextP99: percentile(zap, 99),
+  }
+}
+
+function arg(name: string, fallback: number[]): number[] {
+  const i = process.argv.indexOf(name)
+  return i >= 0 ? process.argv[i + 1]!.split(',').map(Number) : fallback
+}
+
+export function benchSession(): Record<string, number> {
+  const dir = mkdtempSync(join(tmpdir(), 'rootlab-bench-'))
+  const out: Record<string, number> = {}
+  const f = (x: number, d = 2) => x.toFixed(d)
+  try {
+    const sizes = arg('--sizes', [100_000, 1_000_000, 10_000_000])
+    const intervals = arg('--intervals', [])
+    if (intervals.length) {
+      console.log('checkpoint interval sweep (1M transitions):')
+      for (const iv of intervals) {
+        const file = join(dir, `iv-${iv}.rootlab`)
+        const r = recordChild(file, Math.round(1_000_000 / TRANSITIONS_PER_STEP), iv)
+        const l = latency(file)
+        console.log(`  interval ${iv}: record ${f(r.tps / 1e3, 0)}k t/s, ${f(r.bytes / r.transitions)} B/t, stateAt p50 ${f(l.p50)} ms p99 ${f(l.p99)} ms`)
+        rmSync(file, { force: true })
+      }
+    }
+    const base = rawInsert(dir, Math.round(1_000_000 / TRANSITIONS_PER_STEP))
+    console.log(`raw better-sqlite3 insert, 1 row per transition (8 columns), batched, WAL: ${f(base.tps / 1e3, 0)}k rows/s (${base.transitions} rows)`)
+    out.raw_insert_rows_per_s = base.tps
+    for (const size of sizes) {
+      const file = join(dir, `s-${size}.rootlab`)
+      const r = recordChild(file, Math.round(size / TRANSITIONS_PER_STEP), null)
+      const l = latency(file)
+      const label = size >= 1e6 ? `${size / 1e6}M` : `${size / 1e3}k`
+      console.log(`${label}: ${r.transitions} transitions recorded in ${f(r.ms / 1000, 1)} s = ${f(r.tps / 1e3, 0)}k t/s ` +
+        `(ratio to raw insert ${f(r.tps / base.tps)}), ${f(r.bytes / r.transitions)} bytes/transition, peak RSS ${f(r.maxRssMb, 0)} MB`)
+      console.log(`   stateAt p50 ${f(l.p50)} ms p99 ${f(l.p99)} ms; view p50 ${f(l.viewP50)} ms p99 ${f(l.viewP99)} ms; ` +
+        `next/prev root zap p50 ${f(l.zapNextP50, 3)} ms p99 ${f(l.zapNextP99, 3)} ms`)
+      Object.assign(out, {
+        [`record_tps_${label}`]: r.tps, [`record_ratio_${label}`]: r.tps / base.tps, [`bytes_per_transition_${label}`]: r.bytes / r.transitions,
+        [`peak_rss_mb_${label}`]: r.maxRssMb, [`stateat_p50_ms_${label}`]: l.p50, [`stateat_p99_ms_${label}`]: l.p99,
+        [`zap_lookup_p99_ms_${label}`]: l.zapNextP99,
+      })
+      rmSync(file, { force: true })
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+  return out
+}
+
+const self = fileURLToPath(import.meta.url)
+if (process.argv[1] && (process.argv[1] === self || process.argv[1].endsWith('bench/session.ts'))) {
+  const i = process.argv.indexOf('--child')
+  if (i >= 0) childMain(process.argv[i + 1]!, Number(process.argv[i + 2]), Number(process.argv[i + 3]))
+  else benchSession()
+}

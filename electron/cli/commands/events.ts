@@ -1,0 +1,94 @@
+/** rootlab events: the transitions of a session, filtered. */
+import { TRANSITION_KINDS, transition_fields, type Transition } from '../../../sim/transitions'
+import { openSession } from '../../session/index'
+import { intFlag, parse, seqFlag } from '../args'
+import { hex, table } from '../format'
+import { UsageError, type Io } from '../io'
+
+export const help = `Usage: rootlab events FILE [--kind K[,K...]] [--vcpu N] [--from SEQ] [--to SEQ] [--limit N] [--json]
+
+Lists transitions in seq order.
+  --kind K,...   only these kinds (e.g. mmu_alloc_root,mmu_free_root_page,kvm_mmu_prepare_zap_page)
+  --vcpu N       only transitions of vCPU N
+  --from SEQ     first seq (default 1);  --to SEQ  last seq (default: the end)
+  --limit N      at most N transitions
+  --json         a JSON array of {seq, op, kind, vcpu, ...fields}; gfn, pgd, gva, cr3 as hex strings
+`
+
+const HEX_FIELDS = new Set(['gfn', 'pgd', 'gva', 'cr3'])
+
+/** A transition as `events --json` prints it. */
+export function eventJson(t: Transition): Record<string, unknown> {
+  const r = t as unknown as Record<string, unknown>
+  const o: Record<string, unknown> = { seq: t.seq, op: t.op, kind: t.kind, vcpu: t.vcpu }
+  for (const f of transition_fields(t.kind)) o[f] = HEX_FIELDS.has(f) ? hex(r[f] as number) : r[f]
+  return o
+}
+
+function fieldsText(t: Transition): string {
+  const r = t as unknown as Record<string, unknown>
+  return transition_fields(t.kind).map((f) => {
+    const v = r[f]
+    return `${f}=${HEX_FIELDS.has(f) ? hex(v as number) : typeof v === 'string' ? (/\s/.test(v) ? JSON.stringify(v) : v) : String(v)}`
+  }).join(' ')
+}
+
+export function run(argv: string[], io: Io): number {
+  const { values, positionals } = parse(argv, {
+    kind: { type: 'string' }, vcpu: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, limit: { type: 'string' },
+    json: { type: 'boolean' },
+  }, { min: 1, max: 1, names: 'FILE' })
+  if (values.help) {
+    io.out(help)
+    return 0
+  }
+  const kinds = values.kind === undefined ? undefined : String(values.kind).split(',').map((k) => k.trim()).filter(Boolean)
+  for (const k of kinds ?? []) {
+    if (!(TRANSITION_KINDS as readonly string[]).includes(k)) throw new UsageError(`unknown kind "${k}" (allowed: ${TRANSITION_KINDS.join(', ')})`)
+  }
+  const vcpu = intFlag(values, 'vcpu', 0, 63)
+  const from = seqFlag(values, 'from', false) as number | undefined
+  const to = seqFlag(values, 'to', false) as number | undefined
+  const limit = intFlag(values, 'limit', 0, Number.MAX_SAFE_INTEGER) ?? Infinity
+  const s = openSession(positionals[0]!)
+  try {
+    const q = { ...(kinds ? { kinds } : {}), ...(vcpu !== undefined ? { vcpu } : {}), ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) }
+    let n = 0
+    if (values.json) {
+      io.out('[')
+      let buf: string[] = []
+      for (const t of s.iterate(q)) {
+        if (n >= limit) break
+        buf.push((n === 0 ? '\n' : ',\n') + JSON.stringify(eventJson(t)))
+        n++
+        if (buf.length >= 1000) {
+          io.out(buf.join(''))
+          buf = []
+        }
+      }
+      io.out(buf.join('') + (n ? '\n' : '') + ']\n')
+      return 0
+    }
+    // Human: aligned pages of rows, streamed.
+    let page: (string | number)[][] = []
+    const flush = (head: boolean) => {
+      if (page.length) io.out(table(head ? ['seq', 'op', 'vcpu', 'kind', 'fields'] : null, page))
+      page = []
+    }
+    let first = true
+    for (const t of s.iterate(q)) {
+      if (n >= limit) break
+      page.push([t.seq, t.op, t.vcpu === null ? '-' : t.vcpu, t.kind, fieldsText(t)])
+      n++
+      if (page.length >= 2000) {
+        flush(first)
+        first = false
+      }
+    }
+    flush(first)
+    if (n === 0) io.err('rootlab: no transitions match\n')
+    return 0
+  } finally {
+    s.close()
+  }
+}

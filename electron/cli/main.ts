@@ -1,0 +1,58 @@
+/**
+ * rootlab: the command line of Root Lab (cli-contract.md). Exit status 0 success, 1 failure
+ * (bad file, invalid script, I/O error), 2 usage error; every error is one line on stderr that
+ * starts with "rootlab: ". Set ROOTLAB_DEBUG=1 to see stack traces of unexpected errors.
+ */
+import { SessionError } from '../session/index'
+import { COMMANDS } from './commands'
+import { CliFailure, processIo, UsageError, type Io } from './io'
+
+const HELP = `Usage: rootlab COMMAND [ARGS...]   (rootlab COMMAND --help for details)
+
+Commands:
+${COMMANDS.map((c) => `  ${c.name.padEnd(9)}${c.summary}`).join('\n')}
+`
+
+function oneLine(s: string): string {
+  return s.replace(/\s*\n\s*/g, ' ').trim()
+}
+
+/** Runs the CLI; resolves with the exit status. */
+export async function main(argv: string[], io: Io = processIo): Promise<number> {
+  const [name, ...rest] = argv
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.out(HELP)
+    return name === undefined ? 2 : 0
+  }
+  if (name === '--version' || name === '-V') {
+    const { APP_VERSION } = await import('../session/meta')
+    io.out(`rootlab ${APP_VERSION}\n`)
+    return 0
+  }
+  const cmd = COMMANDS.find((c) => c.name === name)
+  if (!cmd) {
+    io.err(`rootlab: unknown command "${name}" (allowed: ${COMMANDS.map((c) => c.name).join(', ')})\n`)
+    return 2
+  }
+  try {
+    const mod = await cmd.load()
+    return await mod.run(rest, io)
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`rootlab: ${oneLine(e.message)} (see rootlab ${name} --help)\n`)
+      return 2
+    }
+    if (e instanceof SessionError || e instanceof CliFailure) {
+      io.err(`rootlab: ${oneLine(e.message)}\n`)
+      return 1
+    }
+    const err = e as NodeJS.ErrnoException
+    if (err && typeof err.code === 'string' && err.syscall) {
+      io.err(`rootlab: ${oneLine(err.message)}\n`)
+      return 1
+    }
+    io.err(`rootlab: internal error: ${oneLine(err?.message ?? String(e))}\n`)
+    if (process.env.ROOTLAB_DEBUG) io.err(`${err?.stack ?? ''}\n`)
+    return 1
+  }
+}

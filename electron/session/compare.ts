@@ -1,0 +1,151 @@
+/**
+ * Comparing two sessions recorded from the same operations under different policies.
+ *
+ * Alignment is by operation index: op i of A and op i of B are the same guest operation, so the
+ * states "after op i" are compared. Shadow-page ids cannot be compared once the runs diverge
+ * (each run numbers its pages in allocation order), so states are compared in a canonical form
+ * without ids:
+ *   - per vCPU, each of root and prev_roots[0..2]: INVALID, or (pgd, the root page's gfn,
+ *     invalid, obsolete);
+ *   - the multiset of shadow pages as (gfn, level, root_count, invalid, obsolete).
+ * Requests, in_guest, counters and stats are not part of it (the policies use different
+ * requests by design; stats are reported as deltas instead).
+ *
+ * Cost: while both runs produce identical transitions their states are identical, so that
+ * prefix is skipped by comparing chunk blobs byte for byte; from the first differing chunk,
+ * both runs are replayed op by op and compared in canonical form after every op whose
+ * transitions differ (or every op once they have differed).
+ */
+import type { CompareResult, CompareSummary } from '../api/contract'
+import { apply_transition } from '../../sim/apply'
+import { canonical_line } from '../../sim/digest'
+import { is_obsolete_sp, to_shadow_page } from '../../sim/state'
+import type { Transition } from '../../sim/transitions'
+import type { kvm, Op } from '../../sim/types'
+import { SessionError } from './errors'
+import type { Session } from './session'
+
+/** The canonical form of a state (see the file comment), as a string. */
+export function canonicalState(k: kvm): string {
+  const parts: string[] = []
+  for (const v of k.vcpus) {
+    const mmu = v.root_mmu
+    for (const r of [mmu.root, ...mmu.prev_roots]) {
+      const sp = to_shadow_page(k, r.hpa)
+      parts.push(sp ? `${r.pgd}/${sp.gfn}/${+sp.role.invalid}/${+is_obsolete_sp(k, sp)}` : '-')
+    }
+    parts.push('|')
+  }
+  const pages = Object.values(k.mmu_pages).map((p) => `${p.gfn}/${p.role.level}/${p.root_count}/${+p.role.invalid}/${+is_obsolete_sp(k, p)}`)
+  pages.sort()
+  return parts.join(',') + '#' + pages.join(',')
+}
+
+function opKey(op: Op): string {
+  return JSON.stringify(op)
+}
+
+const MAX_OP_END_SEQ = 100_000
+
+function summary(s: Session): CompareSummary {
+  const f = s.finalSummary()
+  return { session: s.path, policy: s.policy, transitions: s.total, stats: f.stats, counters: f.counters, findings: f.findings }
+}
+
+/** Transitions of one op: seqs (prevEnd, end]. */
+function opTransitions(s: Session, prevEnd: number, end: number): Transition[] {
+  const out: Transition[] = []
+  if (end > prevEnd) for (const t of s.store.range(prevEnd + 1, end)) out.push(t)
+  return out
+}
+
+function sameTransitions(a: Transition[], b: Transition[]): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (canonical_line(a[i]!) !== canonical_line(b[i]!)) return false
+  return true
+}
+
+export function compareSessions(a: Session, b: Session): CompareResult {
+  if (a.vcpus !== b.vcpus) {
+    throw new SessionError(`${a.path} and ${b.path} were not recorded from the same operations (${a.vcpus} vs ${b.vcpus} vCPUs)`)
+  }
+  const ea = a.opEndSeqs()
+  const eb = b.opEndSeqs()
+  const n = Math.min(ea.length, eb.length)
+  // Same operations (over the common prefix, if one recording is incomplete).
+  const ia = a.allOperations()
+  const ib = b.allOperations()
+  for (let i = 0; i < n; i++) {
+    const x = ia.next().value as Op
+    const y = ib.next().value as Op
+    if (opKey(x) !== opKey(y)) {
+      throw new SessionError(`${a.path} and ${b.path} were not recorded from the same operations (op ${i} is ${opKey(x)} vs ${opKey(y)})`)
+    }
+  }
+  ia.return(undefined)
+  ib.return(undefined)
+  const ka = a.stateAt(0)
+  const kb = b.stateAt(0)
+  if (ka.n_max_mmu_pages !== kb.n_max_mmu_pages) {
+    throw new SessionError(`${a.path} and ${b.path} were recorded with different n_max_mmu_pages (${ka.n_max_mmu_pages} vs ${kb.n_max_mmu_pages})`)
+  }
+
+  // Skip the identical prefix: equal chunks (same place, same bytes) mean equal transitions.
+  const ca = a.store.chunks
+  const cb = b.store.chunks
+  let same = 0
+  while (same < ca.length && same < cb.length) {
+    const x = ca[same]!
+    const y = cb[same]!
+    if (x.firstSeq !== y.firstSeq || x.n !== y.n || x.firstOp !== y.firstOp || x.lastOp !== y.lastOp) break
+    if (!a.chunkBytesEqual(b, x.firstSeq)) break
+    same++
+  }
+  const identicalUpTo = same === 0 ? 0 : ca[same - 1]!.firstSeq + ca[same - 1]!.n - 1
+  // The last op that ends inside the identical prefix, at the same seq in both.
+  let op = -1
+  {
+    let lo = 0
+    let hi = n - 1
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1
+      if (ea[mid]! <= identicalUpTo && eb[mid]! <= identicalUpTo) {
+        op = mid
+        lo = mid + 1
+      } else hi = mid - 1
+    }
+  }
+  let divergedOp: number | null = null
+  if (op < n - 1) {
+    const startA = op < 0 ? 0 : ea[op]!
+    const startB = op < 0 ? 0 : eb[op]!
+    const sa = a.stateAt(startA)
+    const sb = b.stateAt(startB)
+    let identical = startA === startB
+    for (let i = op + 1; i < n; i++) {
+      const ta = opTransitions(a, i === 0 ? 0 : ea[i - 1]!, ea[i]!)
+      const tb = opTransitions(b, i === 0 ? 0 : eb[i - 1]!, eb[i]!)
+      for (const t of ta) apply_transition(sa, t)
+      for (const t of tb) apply_transition(sb, t)
+      if (identical && sameTransitions(ta, tb)) continue
+      identical = false
+      if (canonicalState(sa) !== canonicalState(sb)) {
+        divergedOp = i
+        break
+      }
+    }
+  }
+  const sumA = summary(a)
+  const sumB = summary(b)
+  const delta = (x: Record<string, number>, y: Record<string, number>) =>
+    Object.fromEntries([...new Set([...Object.keys(x), ...Object.keys(y)])].map((key) => [key, (y[key] ?? 0) - (x[key] ?? 0)]))
+  return {
+    a: sumA,
+    b: sumB,
+    diverged_at_op: divergedOp,
+    diverged_at: divergedOp === null ? null : { a: ea[divergedOp]!, b: eb[divergedOp]! },
+    stats_delta: delta(sumA.stats, sumB.stats),
+    counters_delta: { ...delta(sumA.counters, sumB.counters), findings: sumB.findings - sumA.findings },
+    op_end_seq: { a: ea.slice(0, MAX_OP_END_SEQ), b: eb.slice(0, MAX_OP_END_SEQ) },
+  }
+}

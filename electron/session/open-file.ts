@@ -1,0 +1,120 @@
+/**
+ * Opening a session file: checks that come before SQLite sees the file (so a foreign or damaged
+ * file gets one clear sentence, not a SQLite error code), then the open itself.
+ *
+ * A read-only open never writes the database file: better-sqlite3 opens it with
+ * SQLITE_OPEN_READONLY. For a file left in WAL mode (a recording that was killed), SQLite reads
+ * the committed transactions from the -wal file and keeps its index in the -shm file; neither the
+ * database nor the -wal file is modified (tested in open-file.test.ts).
+ */
+import { closeSync, openSync, readSync, statSync } from 'node:fs'
+import { basename } from 'node:path'
+import Database from 'better-sqlite3'
+import { SessionError, isSqliteError } from './errors'
+import { APPLICATION_ID, REQUIRED_TABLES, SCHEMA_VERSION } from './schema'
+
+const SQLITE_MAGIC = 'SQLite format 3\0'
+
+/** How a session file is named in messages: as the user gave it. */
+export function fileLabel(path: string): string {
+  return path || basename(path)
+}
+
+/** Checks the file's SQLite header. Throws SessionError naming the file and the problem. */
+export function checkSessionHeader(path: string): void {
+  const name = fileLabel(path)
+  let size: number
+  try {
+    const st = statSync(path)
+    if (st.isDirectory()) throw new SessionError(`${name} is a directory, not a session file`)
+    size = st.size
+  } catch (e) {
+    if (e instanceof SessionError) throw e
+    const code = (e as NodeJS.ErrnoException).code
+    if (code === 'ENOENT') throw new SessionError(`${name} does not exist`)
+    throw new SessionError(`${name} cannot be read (${code ?? (e as Error).message})`)
+  }
+  if (size === 0) throw new SessionError(`${name} is empty, not a Root Lab session`)
+  const head = Buffer.alloc(100)
+  let got = 0
+  try {
+    const fd = openSync(path, 'r')
+    try {
+      got = readSync(fd, head, 0, 100, 0)
+    } finally {
+      closeSync(fd)
+    }
+  } catch (e) {
+    throw new SessionError(`${name} cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`)
+  }
+  if (got < 16 || head.toString('latin1', 0, 16) !== SQLITE_MAGIC) {
+    throw new SessionError(`${name} is not a Root Lab session (it is not an SQLite database)`)
+  }
+  if (got < 100) throw new SessionError(`${name} is truncated (${size} bytes, shorter than an SQLite header)`)
+  const appId = head.readUInt32BE(68)
+  const userVersion = head.readUInt32BE(60)
+  if (appId !== APPLICATION_ID) {
+    throw new SessionError(`${name} is not a Root Lab session (it is an SQLite database of another program)`)
+  }
+  if (userVersion > SCHEMA_VERSION) {
+    throw new SessionError(
+      `${name} was written by a newer Root Lab (session schema ${userVersion}; this version reads schema ${SCHEMA_VERSION} and older)`)
+  }
+  const rawPageSize = head.readUInt16BE(16)
+  const pageSize = rawPageSize === 1 ? 65536 : rawPageSize
+  const pageCount = head.readUInt32BE(28)
+  const countValid = head.readUInt32BE(92) === head.readUInt32BE(24)
+  if (pageSize < 512 || (pageSize & (pageSize - 1)) !== 0) {
+    throw new SessionError(`${name} is damaged (its SQLite header is corrupt)`)
+  }
+  if (size % pageSize !== 0 || (countValid && pageCount > 0 && size < pageCount * pageSize)) {
+    const expected = countValid ? ` of ${pageCount * pageSize}` : ''
+    throw new SessionError(`${name} is truncated (${size}${expected} bytes)`)
+  }
+}
+
+export interface OpenOptions {
+  readonly?: boolean
+  /** better-sqlite3 addon path (Electron-ABI build), passed to the Database constructor. */
+  nativeBinding?: string
+}
+
+/** Turns an error from SQLite on a session file into one sentence. */
+export function damaged(path: string, e: unknown): SessionError {
+  if (e instanceof SessionError) return e
+  if (isSqliteError(e)) {
+    if (e.code === 'SQLITE_NOTADB' || e.code === 'SQLITE_CORRUPT' || e.code.startsWith('SQLITE_IOERR')) {
+      return new SessionError(`${fileLabel(path)} is damaged (SQLite: ${e.message})`)
+    }
+    if (e.code === 'SQLITE_CANTOPEN') return new SessionError(`${fileLabel(path)} cannot be opened (SQLite: ${e.message})`)
+    if (e.code === 'SQLITE_BUSY') return new SessionError(`${fileLabel(path)} is locked by another process (SQLite: ${e.message})`)
+    return new SessionError(`${fileLabel(path)}: SQLite error: ${e.message}`)
+  }
+  if (e instanceof RangeError) return new SessionError(`${fileLabel(path)} is damaged (${e.message})`)
+  return e instanceof Error ? new SessionError(`${fileLabel(path)}: ${e.message}`) : new SessionError(String(e))
+}
+
+/** Opens an existing session file after checking it. Throws SessionError. */
+export function openSessionDatabase(path: string, o: OpenOptions = {}): Database.Database {
+  checkSessionHeader(path)
+  let db: Database.Database | undefined
+  try {
+    db = new Database(path, {
+      readonly: o.readonly ?? true, fileMustExist: true,
+      ...(o.nativeBinding ? { nativeBinding: o.nativeBinding } : {}),
+    })
+    const names = new Set((db.prepare(`SELECT name FROM sqlite_schema WHERE type = 'table'`).pluck().all() as string[]))
+    const missing = REQUIRED_TABLES.filter((t) => !names.has(t))
+    if (missing.length) {
+      throw new SessionError(`${fileLabel(path)} is damaged (table ${missing[0]} is missing)`)
+    }
+    const version = db.pragma('user_version', { simple: true }) as number
+    if (version > SCHEMA_VERSION) {
+      throw new SessionError(`${fileLabel(path)} was written by a newer Root Lab (session schema ${version}; this version reads schema ${SCHEMA_VERSION} and older)`)
+    }
+    return db
+  } catch (e) {
+    db?.close()
+    throw damaged(path, e)
+  }
+}

@@ -1,0 +1,345 @@
+/**
+ * The recorder: runs the model (sim create_machine) over a source of operations and writes the
+ * session file. It is the only code that writes transitions.
+ *
+ * Write path, per operation: every transition is encoded into the current chunk (codec.ts),
+ * counted in the chunk's summary, hashed into the digest, and, if it is a root zap, a finding or a
+ * memslot update, queued for its index table. At the end of an operation the chunk is closed if it
+ * holds chunkTarget transitions (or mid-operation at chunkMax), a checkpoint is taken every
+ * checkpointInterval transitions, and the pending rows are committed in one transaction every
+ * commitTransitions transitions or commitMs milliseconds.
+ *
+ * Crash safety: commits happen only at operation boundaries, so the committed file is always a
+ * consistent prefix of the run (chunks, operations, checkpoints and index rows agree). The file
+ * is in WAL mode with synchronous=NORMAL: a process killed at any moment (SIGKILL) loses at most
+ * the uncommitted batch; the meta row `complete` stays 0 until the last commit.
+ *
+ * Usable from a worker thread: a plain synchronous function with a progress callback.
+ */
+import { createHash } from 'node:crypto'
+import { existsSync, rmSync, statSync } from 'node:fs'
+import Database from 'better-sqlite3'
+import { canonical_line } from '../../sim/digest'
+import { SIM_MODEL_VERSION } from '../../sim/index'
+import {
+  DEFAULT_N_MAX_MMU_PAGES, ParamError, scenario_ops, validate_scenario_params, type ScenarioName, type ScenarioProgress,
+} from '../../sim/scenarios/index'
+import { parse_op, parse_script, ScriptError } from '../../sim/script'
+import { kvm_create } from '../../sim/state'
+import { create_machine } from '../../sim/step'
+import { is_root_zap, type Transition } from '../../sim/transitions'
+import { POLICIES, type Op } from '../../sim/types'
+import { encodeCheckpoint } from './checkpoint-codec'
+import { ChunkEncoder, KIND_INDEX, StringTable } from './codec'
+import { SessionError } from './errors'
+import { APP_VERSION, writeMeta } from './meta'
+import { APPLICATION_ID, SCHEMA_SQL, SCHEMA_VERSION } from './schema'
+import { SummaryBuilder } from './summary'
+import type { RecorderTuning, RecordOptions, RecordProgress, RecordSummary } from './types'
+
+/** Measured defaults (docs/benchmarks.md, "Session database"). */
+export const DEFAULT_TUNING: RecorderTuning = {
+  chunkTarget: 2048,
+  chunkMax: 16384,
+  checkpointInterval: 2048,
+  commitTransitions: 65536,
+  commitMs: 200,
+}
+
+/** Longest time between two progress callbacks while recording. */
+export const PROGRESS_INTERVAL_MS = 50
+
+/** The source resolved into operations and the metadata stored with them. */
+interface ResolvedSource {
+  ops: Iterable<Op>
+  vcpus: number
+  nMax: number
+  scenario: string
+  seed: number | null
+  params: Record<string, unknown>
+  totalOps: number
+  /** 0..1, or null to use ops / totalOps. */
+  fraction: () => number | null
+  kind: string
+}
+
+function resolveSource(o: RecordOptions): ResolvedSource {
+  const s = o.source
+  if (s.type === 'scenario') {
+    let params
+    try {
+      params = validate_scenario_params(s.scenario, {
+        vcpus: s.vcpus, steps: s.steps, seed: s.seed,
+        ...(s.processes !== undefined ? { processes: s.processes } : {}),
+        ...(s.n_max_mmu_pages !== undefined ? { n_max_mmu_pages: s.n_max_mmu_pages } : {}),
+      })
+    } catch (e) {
+      if (e instanceof ParamError) throw new SessionError(e.message)
+      throw e
+    }
+    const progress: ScenarioProgress = { step: 0 }
+    return {
+      ops: scenario_ops(s.scenario as ScenarioName, params, progress),
+      vcpus: params.vcpus, nMax: params.n_max_mmu_pages, scenario: s.scenario, seed: params.seed,
+      params: { ...params }, totalOps: 0, fraction: () => progress.step / params.steps, kind: 'scenario',
+    }
+  }
+  if (s.type === 'script') {
+    let script
+    try {
+      script = parse_script(s.text)
+    } catch (e) {
+      if (e instanceof ScriptError) throw new SessionError(`${s.name}: ${e.message}`)
+      throw e
+    }
+    return {
+      ops: script.ops, vcpus: script.vcpus, nMax: DEFAULT_N_MAX_MMU_PAGES, scenario: s.name, seed: null,
+      params: { vcpus: script.vcpus, n_max_mmu_pages: DEFAULT_N_MAX_MMU_PAGES }, totalOps: script.ops.length,
+      fraction: () => null, kind: 'script',
+    }
+  }
+  if (s.type === 'ops') {
+    if (!Number.isInteger(s.vcpus) || s.vcpus < 1 || s.vcpus > 64) {
+      throw new SessionError(`vcpus must be an integer from 1 to 64, got ${s.vcpus}`)
+    }
+    const nMax = s.n_max_mmu_pages ?? (typeof s.params?.n_max_mmu_pages === 'number' ? s.params.n_max_mmu_pages : DEFAULT_N_MAX_MMU_PAGES)
+    // Validate lazily (a generator may be long), with the op's index in the message.
+    const src = s.ops
+    const vcpus = s.vcpus
+    const ops = (function* () {
+      let i = 0
+      for (const op of src) {
+        try {
+          yield parse_op(op, i++, vcpus)
+        } catch (e) {
+          if (e instanceof ScriptError) throw new SessionError(`${s.name}: ${e.message}`)
+          throw e
+        }
+      }
+    })()
+    const total = s.total_ops ?? (Array.isArray(src) ? src.length : 0)
+    return {
+      ops, vcpus, nMax, scenario: s.scenario ?? s.name, seed: s.seed ?? null,
+      params: { ...(s.params ?? {}), vcpus, n_max_mmu_pages: nMax }, totalOps: total, fraction: () => null,
+      kind: 'ops',
+    }
+  }
+  throw new SessionError(`unknown source type ${JSON.stringify((s as { type?: unknown }).type)} (allowed: scenario, script, ops)`)
+}
+
+/** Operation columns of the `operations` table. */
+function opColumns(op: Op): [string, number | null, number | null, number | null, number | null, string | null] {
+  switch (op.op) {
+    case 'cr3': return ['cr3', op.vcpu, op.pgd, null, null, null]
+    case 'run': return ['run', op.vcpu, null, null, null, null]
+    case 'fault': return ['fault', op.vcpu, null, op.gva, null, null]
+    case 'pt_write': return ['pt_write', op.vcpu, null, null, op.gfn, null]
+    case 'unprotect': return ['unprotect', null, null, null, op.gfn, null]
+    case 'memslot': return ['memslot', null, null, null, null, op.action]
+  }
+}
+
+function prepareOutput(out: string, force: boolean): void {
+  if (!out) throw new SessionError('the output file name is empty')
+  if (existsSync(out)) {
+    if (statSync(out).isDirectory()) throw new SessionError(`${out} is a directory`)
+    if (!force) throw new SessionError(`${out} already exists (use --force to overwrite it)`)
+  }
+  for (const f of [out, `${out}-wal`, `${out}-shm`, `${out}-journal`]) rmSync(f, { force: true })
+}
+
+/** Records a session. Throws SessionError (one line) on bad input or an existing file. */
+export function recordSession(o: RecordOptions): RecordSummary {
+  const started = Date.now()
+  if (!(POLICIES as readonly string[]).includes(o.policy)) {
+    throw new SessionError(`unknown policy "${o.policy}" (allowed: ${POLICIES.join(', ')})`)
+  }
+  const tuning: RecorderTuning = { ...DEFAULT_TUNING, ...o.tuning }
+  const src = resolveSource(o)
+  // A script is validated whole before anything is written; ops sources op by op.
+  prepareOutput(o.out, o.force ?? false)
+
+  let db: Database.Database
+  try {
+    db = new Database(o.out, o.nativeBinding ? { nativeBinding: o.nativeBinding } : {})
+  } catch (e) {
+    throw new SessionError(`${o.out} cannot be created (${(e as Error).message})`)
+  }
+  try {
+    return record(db, o, src, tuning, started)
+  } catch (e) {
+    try {
+      if (db.inTransaction) db.exec('ROLLBACK')
+      db.close()
+    } catch {
+      // the original error matters more
+    }
+    if (e instanceof SessionError) throw e
+    const code = (e as { code?: string }).code
+    if (code === 'SQLITE_FULL' || code === 'SQLITE_IOERR' || code?.startsWith('SQLITE_IOERR')) {
+      throw new SessionError(`${o.out}: cannot write (${(e as Error).message})`)
+    }
+    throw e
+  }
+}
+
+function record(db: Database.Database, o: RecordOptions, src: ResolvedSource, tuning: RecorderTuning, started: number): RecordSummary {
+  // Header fields first, in rollback-journal mode, so they are in the main file (not only in the
+  // WAL) from the first moment: a file killed before its first checkpoint is still recognised.
+  db.pragma(`application_id = ${APPLICATION_ID}`)
+  db.pragma(`user_version = ${SCHEMA_VERSION}`)
+  const state = kvm_create({ vcpus: src.vcpus, n_max_mmu_pages: src.nMax })
+  db.transaction(() => {
+    db.exec(SCHEMA_SQL)
+    writeMeta(db, {
+      app_version: APP_VERSION, model_version: SIM_MODEL_VERSION, policy: o.policy, scenario: src.scenario,
+      seed: src.seed, vcpus: src.vcpus, n_max_mmu_pages: src.nMax, params: JSON.stringify(src.params),
+      source: src.kind, complete: 0, cancelled: 0, started: new Date(started).toISOString(), finished: null,
+      digest: null,
+    })
+    db.prepare('INSERT INTO checkpoints (seq, op, state) VALUES (0, -1, ?)').run(encodeCheckpoint(state))
+  })()
+  db.pragma('journal_mode = WAL')
+  db.pragma('synchronous = NORMAL')
+
+  const insChunk = db.prepare('INSERT INTO chunks (first_seq, n, first_op, last_op, kinds, summary) VALUES (?, ?, ?, ?, ?, ?)')
+  const insData = db.prepare('INSERT INTO chunk_data (first_seq, data) VALUES (?, ?)')
+  const insString = db.prepare('INSERT INTO strings (id, text) VALUES (?, ?)')
+  const insCkpt = db.prepare('INSERT INTO checkpoints (seq, op, state) VALUES (?, ?, ?)')
+  const insOp = db.prepare('INSERT INTO operations (idx, op, vcpu, pgd, gva, gfn, action, last_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+  const insZap = db.prepare('INSERT INTO root_zaps (seq, vcpu, sp, gfn) VALUES (?, ?, ?, ?)')
+  const insFinding = db.prepare('INSERT INTO findings (seq, vcpu, rule, sp, slot, message) VALUES (?, ?, ?, ?, ?, ?)')
+  const insMemslot = db.prepare('INSERT INTO memslots (seq, action) VALUES (?, ?)')
+
+  const strings = new StringTable()
+  const enc = new ChunkEncoder(strings)
+  const summary = new SummaryBuilder()
+  const hash = createHash('sha256')
+  let lines = ''
+
+  // Rows waiting for the next commit.
+  type ChunkRow = [number, number, number, number, number, Uint8Array, Uint8Array]
+  let chunkRows: ChunkRow[] = []
+  let opRows: unknown[][] = []
+  let ckptRows: [number, number, Buffer][] = []
+  let zapRows: [number, number | null, number, number][] = []
+  let findingRows: [number, number | null, string, number, number, string][] = []
+  let memslotRows: [number, string][] = []
+
+  const sealChunk = (): void => {
+    if (enc.count === 0) return
+    hash.update(lines)
+    lines = ''
+    const row: ChunkRow = [enc.firstSeq, enc.count, enc.firstOp, enc.lastOp, summary.kinds, summary.take(), new Uint8Array(0)]
+    row[6] = enc.take()
+    chunkRows.push(row)
+  }
+
+  const machine = create_machine(state, o.policy, (t: Transition) => {
+    enc.add(t)
+    summary.add(t, KIND_INDEX[t.kind]!)
+    lines += canonical_line(t) + '\n'
+    if (t.kind === 'kvm_mmu_prepare_zap_page') {
+      if (is_root_zap(t)) zapRows.push([t.seq, t.vcpu, t.sp, t.gfn])
+    } else if (t.kind === 'finding') {
+      findingRows.push([t.seq, t.vcpu, t.rule, t.sp, t.slot, t.message])
+    } else if (t.kind === 'kvm_arch_flush_shadow_memslot') {
+      memslotRows.push([t.seq, t.action])
+    }
+    if (enc.count >= tuning.chunkMax) sealChunk()
+  })
+
+  const commit = db.transaction(() => {
+    for (const [id, text] of strings.takeNew()) insString.run(id, text)
+    for (const r of chunkRows) {
+      insChunk.run(r[0], r[1], r[2], r[3], r[4], r[5])
+      insData.run(r[0], r[6])
+    }
+    for (const r of opRows) insOp.run(...r)
+    for (const r of ckptRows) insCkpt.run(...r)
+    for (const r of zapRows) insZap.run(...r)
+    for (const r of findingRows) insFinding.run(...r)
+    for (const r of memslotRows) insMemslot.run(...r)
+    chunkRows = []
+    opRows = []
+    ckptRows = []
+    zapRows = []
+    findingRows = []
+    memslotRows = []
+  })
+
+  let ops = 0
+  let lastCkpt = 0
+  let lastCommitSeq = 0
+  let lastCommitAt = Date.now()
+  let lastProgressAt = 0
+  let cancelled = false
+  const isCancelled = (): boolean =>
+    (o.signal?.aborted ?? false) || (o.cancelFlag !== undefined && Atomics.load(o.cancelFlag, 0) !== 0)
+  const progress = (final: boolean): void => {
+    if (!o.onProgress) return
+    const f = src.fraction()
+    const fraction = final ? 1 : f ?? (src.totalOps > 0 ? ops / src.totalOps : 0)
+    const p: RecordProgress = { ops, total_ops: src.totalOps, transitions: machine.ctx.seq, fraction: Math.min(1, fraction) }
+    o.onProgress(p)
+  }
+
+  for (const op of src.ops) {
+    if ((ops & 63) === 0 && isCancelled()) {
+      cancelled = true
+      break
+    }
+    machine.run_op(op)
+    const seq = machine.ctx.seq
+    opRows.push([ops, ...opColumns(op), seq])
+    ops++
+    if (enc.count >= tuning.chunkTarget) sealChunk()
+    if (seq - lastCkpt >= tuning.checkpointInterval) {
+      ckptRows.push([seq, ops - 1, encodeCheckpoint(state)])
+      lastCkpt = seq
+    }
+    if ((ops & 255) === 0 || seq - lastCommitSeq >= tuning.commitTransitions) {
+      const now = Date.now()
+      if (seq - lastCommitSeq >= tuning.commitTransitions || now - lastCommitAt >= tuning.commitMs) {
+        // Commit only whole operations: close the open chunk so everything pending ends here.
+        sealChunk()
+        commit()
+        lastCommitSeq = seq
+        lastCommitAt = now
+      }
+      if (now - lastProgressAt >= PROGRESS_INTERVAL_MS) {
+        lastProgressAt = now
+        progress(false)
+        if (isCancelled()) {
+          cancelled = true
+          break
+        }
+      }
+    }
+  }
+
+  const seq = machine.ctx.seq
+  sealChunk()
+  if (seq > lastCkpt) ckptRows.push([seq, ops - 1, encodeCheckpoint(state)])
+  const digest = hash.digest('hex')
+  const findings = state.counters.findings
+  const { findings: _f, ...counters } = state.counters
+  const finalSummary = { stats: { ...state.stat }, counters, findings }
+  db.transaction(() => {
+    commit()
+    writeMeta(db, {
+      complete: cancelled ? 0 : 1, cancelled: cancelled ? 1 : 0, finished: new Date().toISOString(),
+      digest: cancelled ? null : digest, summary: JSON.stringify(finalSummary),
+    })
+  })()
+  // A finished session is one self-contained file: fold the WAL in and leave WAL mode.
+  db.pragma('wal_checkpoint(TRUNCATE)')
+  db.pragma('journal_mode = DELETE')
+  db.close()
+  progress(true)
+  return {
+    file: o.out, transitions: seq, policy: o.policy, seed: src.seed, digest: cancelled ? null : digest,
+    stats: finalSummary.stats, counters, findings, operations: ops, scenario: src.scenario, vcpus: src.vcpus,
+    complete: !cancelled, cancelled, ms: Date.now() - started,
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * The session file's schema. A session is one SQLite database:
+ *
+ *   meta          key/value text: app and model version, policy, scenario, seed, vcpus, params
+ *                 (JSON), complete (0/1), cancelled, started/finished (ISO 8601), digest.
+ *   strings       id -> text of every string field value (request names, reasons, messages).
+ *   chunks        one row per run of consecutive transitions (first_seq .. first_seq + n - 1):
+ *                 first_op/last_op, a bitmask of the kinds present, and `summary` (per-chunk
+ *                 counts by (vcpu, kind) and a bloom filter of the shadow-page ids it names).
+ *                 Queries read this small table to skip chunks that cannot match.
+ *   chunk_data    first_seq -> the chunk's transitions, binary (codec.ts). Append-only.
+ *   checkpoints   seq -> full model state after transition seq (deflated JSON of `struct kvm`);
+ *                 seq 0 is the initial state.
+ *   operations    idx -> the operation that drove the run (op, vcpu, pgd | gva | gfn | action)
+ *                 and last_seq, the seq of its last transition: enough to re-run it.
+ *   root_zaps     seq of every root zap (sim is_root_zap), with vcpu, sp and gfn.
+ *   findings      seq, vcpu, rule, sp, slot, message of every finding transition.
+ *   memslots      seq and action of every memslot update.
+ *   bookmarks     id, seq, note, created: the user's marks (kept in the file, exported with it).
+ *
+ * Index tables hold only what a query needs (sparse lists of seqs); the transitions themselves
+ * live only in chunk_data. `PRAGMA application_id` marks the file as Root Lab's, and
+ * `PRAGMA user_version` is SCHEMA_VERSION.
+ */
+
+/** 'RtLb' as a big-endian 32-bit integer: marks a SQLite file as a Root Lab session. */
+export const APPLICATION_ID = 0x52744c62
+
+/** Version of the layout below. A reader refuses files with a larger version. */
+export const SCHEMA_VERSION = 1
+
+export const SCHEMA_SQL = `
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
+CREATE TABLE strings (id INTEGER PRIMARY KEY, text TEXT NOT NULL);
+CREATE TABLE chunks (
+  first_seq INTEGER PRIMARY KEY,
+  n INTEGER NOT NULL,
+  first_op INTEGER NOT NULL,
+  last_op INTEGER NOT NULL,
+  kinds INTEGER NOT NULL,
+  summary BLOB NOT NULL
+);
+CREATE TABLE chunk_data (first_seq INTEGER PRIMARY KEY, data BLOB NOT NULL);
+CREATE TABLE checkpoints (seq INTEGER PRIMARY KEY, op INTEGER NOT NULL, state BLOB NOT NULL);
+CREATE TABLE operations (
+  idx INTEGER PRIMARY KEY,
+  op TEXT NOT NULL,
+  vcpu INTEGER,
+  pgd INTEGER,
+  gva INTEGER,
+  gfn INTEGER,
+  action TEXT,
+  last_seq INTEGER NOT NULL
+);
+CREATE TABLE root_zaps (seq INTEGER PRIMARY KEY, vcpu INTEGER, sp INTEGER NOT NULL, gfn INTEGER NOT NULL);
+CREATE TABLE findings (
+  seq INTEGER PRIMARY KEY, vcpu INTEGER, rule TEXT NOT NULL, sp INTEGER, slot INTEGER, message TEXT NOT NULL
+);
+CREATE TABLE memslots (seq INTEGER PRIMARY KEY, action TEXT NOT NULL);
+CREATE TABLE bookmarks (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, seq INTEGER NOT NULL, note TEXT NOT NULL, created TEXT NOT NULL
+);
+CREATE INDEX bookmarks_seq ON bookmarks (seq);
+`
+
+/** Tables a Root Lab session must have (checked on open). */
+export const REQUIRED_TABLES = [
+  'meta', 'strings', 'chunks', 'chunk_data', 'checkpoints', 'operations', 'root_zaps', 'findings',
+  'memslots', 'bookmarks',
+] as const
+
+/** What the SQL console documents for users (tables, one line each). */
+export const TABLE_DOCS: Record<string, string> = {
+  meta: 'key/value: app_version, model_version, policy, scenario, seed, vcpus, params, complete, started, finished, digest',
+  operations: 'idx, op, vcpu, pgd, gva, gfn, action, last_seq: the operations that drove the run',
+  root_zaps: 'seq, vcpu, sp, gfn: every zap of a root in use',
+  findings: 'seq, vcpu, rule, sp, slot, message: every finding',
+  memslots: 'seq, action: every memslot update',
+  bookmarks: 'id, seq, note, created',
+  checkpoints: 'seq, op, state: full state snapshots (deflated JSON)',
+  chunks: 'first_seq, n, first_op, last_op, kinds, summary: one row per chunk of transitions',
+  chunk_data: 'first_seq, data: the transitions, binary',
+  strings: 'id, text: string field values',
+}

@@ -1,0 +1,523 @@
+/**
+ * An open session file: time travel (stateAt = nearest checkpoint + bounded replay), queries,
+ * bookmarks, exports. Every method is synchronous and throws SessionError with one sentence
+ * naming the file or the argument; a damaged file is reported, never crashed on.
+ */
+import { createHash } from 'node:crypto'
+import { existsSync, statSync } from 'node:fs'
+import Database from 'better-sqlite3'
+import type { Bookmark, DensityResult, SqlResult, TransitionRow } from '../api/contract'
+import { apply_transition } from '../../sim/apply'
+import { canonical_line } from '../../sim/digest'
+import { is_transition_kind, TRANSITION_KINDS, type Transition } from '../../sim/transitions'
+import { POLICIES, type kvm, type Op, type Policy } from '../../sim/types'
+import { state_view, type StateView } from '../../sim/view'
+import { decodeCheckpoint } from './checkpoint-codec'
+import { KIND_INDEX } from './codec'
+import { density } from './density'
+import { SessionError } from './errors'
+import { fieldHistory } from './field-history'
+import { readMeta } from './meta'
+import { damaged, fileLabel, openSessionDatabase, type OpenOptions } from './open-file'
+import { exportPerfetto } from './perfetto'
+import { SCHEMA_VERSION } from './schema'
+import { SqlConsole } from './sql-console'
+import { diffViews, type DiffEntry } from './state-diff'
+import { ChunkStore, matches } from './store'
+import { chunkCount, exactCount, type Filter } from './summary'
+import type { FieldRef, FindTarget, SessionInfoData, TransitionFilter } from './types'
+
+/** A transition as the API returns it: the sim's Transition, also usable as the contract's TransitionRow. */
+export type TransitionRecord = Transition & TransitionRow
+
+/** Default and largest page of transitions() / transitionsByIndex(). */
+export const DEFAULT_LIMIT = 500
+export const MAX_LIMIT = 10_000
+
+/** Final stats as stored in meta `summary` by the recorder. */
+export interface FinalSummary {
+  stats: Record<string, number>
+  counters: Record<string, number>
+  findings: number
+}
+
+function opFromRow(r: { op: string; vcpu: number | null; pgd: number | null; gva: number | null; gfn: number | null; action: string | null }): Op {
+  switch (r.op) {
+    case 'cr3': return { op: 'cr3', vcpu: r.vcpu!, pgd: r.pgd! }
+    case 'run': return { op: 'run', vcpu: r.vcpu! }
+    case 'fault': return { op: 'fault', vcpu: r.vcpu!, gva: r.gva! }
+    case 'pt_write': return { op: 'pt_write', vcpu: r.vcpu!, gfn: r.gfn! }
+    case 'unprotect': return { op: 'unprotect', gfn: r.gfn! }
+    default: return { op: 'memslot', action: r.action === 'move' ? 'move' : 'delete' }
+  }
+}
+
+export class Session {
+  readonly path: string
+  private readonly db: Database.Database
+  readonly store: ChunkStore
+  private readonly readonly: boolean
+  private readonly nativeBinding: string | undefined
+  private meta: Map<string, string | null>
+  /** The last state computed by stateAt (owned here; callers get clones). */
+  private cached: { seq: number; state: kvm } | null = null
+  private console: SqlConsole | null = null
+  private closed = false
+
+  constructor(path: string, opts: OpenOptions = {}) {
+    this.path = path
+    this.readonly = opts.readonly ?? true
+    this.nativeBinding = opts.nativeBinding
+    this.db = openSessionDatabase(path, opts)
+    try {
+      this.meta = readMeta(this.db)
+      for (const key of ['policy', 'vcpus', 'complete']) {
+        if (!this.meta.has(key)) throw new SessionError(`${fileLabel(path)} is damaged (meta "${key}" is missing)`)
+      }
+      if (!(POLICIES as readonly string[]).includes(this.meta.get('policy') ?? '')) {
+        throw new SessionError(`${fileLabel(path)} is damaged (unknown policy "${this.meta.get('policy')}")`)
+      }
+      this.store = new ChunkStore(this.db, path)
+      // Reading the initial checkpoint proves the file's state data is readable.
+      this.checkpointAtOrBefore(0)
+    } catch (e) {
+      this.db.close()
+      throw damaged(path, e)
+    }
+  }
+
+  /** Runs `fn`, turning SQLite and decoding errors into one-sentence SessionErrors. */
+  private guard<T>(fn: () => T): T {
+    if (this.closed) throw new SessionError(`${fileLabel(this.path)} is closed`)
+    try {
+      return fn()
+    } catch (e) {
+      throw damaged(this.path, e)
+    }
+  }
+
+  get vcpus(): number {
+    return Number(this.meta.get('vcpus'))
+  }
+
+  get policy(): Policy {
+    return this.meta.get('policy') as Policy
+  }
+
+  /** seq of the last transition. */
+  get total(): number {
+    return this.store.total
+  }
+
+  info(): SessionInfoData {
+    return this.guard(() => {
+      this.meta = readMeta(this.db)
+      this.store.refresh()
+      const m = this.meta
+      const count = (table: string) => (this.db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number)
+      const complete = m.get('complete') === '1'
+      let params: Record<string, unknown> = {}
+      try {
+        params = JSON.parse(m.get('params') ?? '{}') as Record<string, unknown>
+      } catch {
+        params = {}
+      }
+      const seed = m.get('seed')
+      return {
+        path: this.path,
+        schema_version: this.db.pragma('user_version', { simple: true }) as number,
+        app_version: m.get('app_version') ?? '',
+        model_version: m.get('model_version') ?? '',
+        policy: this.policy,
+        scenario: m.get('scenario') ?? '',
+        seed: seed === null || seed === undefined || seed === '' ? null : Number(seed),
+        vcpus: this.vcpus,
+        params,
+        transitions: this.store.total,
+        operations: ((this.db.prepare('SELECT max(idx) FROM operations').pluck().get() as number | null) ?? -1) + 1,
+        findings: count('findings'),
+        root_zaps: count('root_zaps'),
+        complete,
+        started: m.get('started') ?? '',
+        finished: m.get('finished') ?? null,
+        digest: complete ? m.get('digest') ?? null : null,
+      }
+    })
+  }
+
+  /** Final stats, counters and findings (from meta, or by replaying to the end if incomplete). */
+  finalSummary(): FinalSummary {
+    return this.guard(() => {
+      const raw = this.meta.get('summary')
+      if (raw && this.meta.get('complete') === '1') return JSON.parse(raw) as FinalSummary
+      const k = this.stateRef(this.total)
+      const { findings, ...counters } = k.counters
+      return { stats: { ...k.stat }, counters, findings }
+    })
+  }
+
+  private checkSeq(seq: number, what = 'seq'): void {
+    if (!Number.isInteger(seq) || seq < 0) throw new SessionError(`${what} must be an integer >= 0, got ${seq}`)
+    if (seq > this.store.total) {
+      throw new SessionError(`${what} ${seq} is past the end of ${fileLabel(this.path)} (it has ${this.store.total} transitions)`)
+    }
+  }
+
+  private checkpointAtOrBefore(seq: number): { seq: number; state: kvm } {
+    const row = this.db.prepare('SELECT seq, state FROM checkpoints WHERE seq <= ? ORDER BY seq DESC LIMIT 1').get(seq) as
+      | { seq: number; state: Uint8Array } | undefined
+    if (!row) throw new SessionError(`${fileLabel(this.path)} is damaged (no checkpoint at or before seq ${seq})`)
+    try {
+      return { seq: row.seq, state: decodeCheckpoint(row.state) }
+    } catch (e) {
+      throw new SessionError(`${fileLabel(this.path)} is damaged (the checkpoint at seq ${row.seq} cannot be read: ${(e as Error).message})`)
+    }
+  }
+
+  /**
+   * Replays to `seq` from the nearest checkpoint, or from the cached state if that is nearer.
+   * With `keep` the result becomes the cache (callers must not modify it); without, the caller
+   * owns it (the cache, if used as the base, is consumed rather than copied: a copy of a
+   * 1,000-page state costs about as much as reading a checkpoint).
+   */
+  private replayTo(seq: number, keep: boolean): kvm {
+    this.checkSeq(seq)
+    const c = this.cached
+    if (c && c.seq === seq && keep) return c.state
+    const ckptSeq = (this.db.prepare('SELECT max(seq) FROM checkpoints WHERE seq <= ?').pluck().get(seq) as number | null) ?? 0
+    let base: { seq: number; state: kvm }
+    if (c && c.seq <= seq && c.seq >= ckptSeq) {
+      base = c
+      this.cached = null
+    } else base = this.checkpointAtOrBefore(seq)
+    const state = base.state
+    try {
+      for (const t of this.store.range(base.seq + 1, seq)) apply_transition(state, t)
+    } catch (e) {
+      if (e instanceof SessionError) throw e
+      throw new SessionError(`${fileLabel(this.path)} is damaged (replaying to seq ${seq} failed: ${(e as Error).message})`)
+    }
+    if (keep) this.cached = { seq, state }
+    return state
+  }
+
+  /** The state after `seq`, owned by the session's cache: do not modify it. */
+  private stateRef(seq: number): kvm {
+    return this.replayTo(seq, true)
+  }
+
+  /** The model state after transition `seq` (0 = initial state). A fresh object the caller owns. */
+  stateAt(seq: number): kvm {
+    return this.guard(() => this.replayTo(seq, false))
+  }
+
+  /** state_view of the state after `seq` (the `inspect --json` shape). */
+  view(seq: number): StateView {
+    return this.guard(() => state_view(this.stateRef(seq), seq))
+  }
+
+  private filter(q: TransitionFilter): Filter {
+    const f: Filter = {}
+    if (q.kinds && q.kinds.length) {
+      for (const k of q.kinds) {
+        if (!is_transition_kind(k)) throw new SessionError(`unknown transition kind "${k}" (allowed: ${TRANSITION_KINDS.join(', ')})`)
+      }
+      f.kinds = new Set(q.kinds.map((k) => KIND_INDEX[k]!))
+    }
+    if (q.vcpu !== undefined && q.vcpu !== null) {
+      if (!Number.isInteger(q.vcpu) || q.vcpu < 0 || q.vcpu >= this.vcpus) {
+        throw new SessionError(`vcpu ${q.vcpu} does not exist (the session has vCPUs 0 to ${this.vcpus - 1})`)
+      }
+      f.vcpu = q.vcpu
+    }
+    if (q.sp !== undefined && q.sp !== null) {
+      if (!Number.isInteger(q.sp) || q.sp < 1) throw new SessionError(`sp must be an integer >= 1, got ${q.sp}`)
+      f.sp = q.sp
+    }
+    return f
+  }
+
+  private limit(limit: number | undefined, max = MAX_LIMIT): number {
+    if (limit === undefined) return DEFAULT_LIMIT
+    if (!Number.isInteger(limit) || limit < 1) throw new SessionError(`limit must be an integer >= 1, got ${limit}`)
+    return Math.min(limit, max)
+  }
+
+  /** Transitions with from <= seq <= to matching the filter, at most `limit` (default 500). */
+  transitions(q: TransitionFilter & { from?: number; to?: number; limit?: number }): TransitionRecord[] {
+    return this.guard(() => {
+      const f = this.filter(q)
+      const limit = this.limit(q.limit)
+      const out: TransitionRecord[] = []
+      for (const t of this.store.range(q.from ?? 1, q.to ?? this.store.total, f)) {
+        out.push(t as TransitionRecord)
+        if (out.length >= limit) break
+      }
+      return out
+    })
+  }
+
+  /** Every transition with from <= seq <= to matching the filter, in order, streamed (for exports and the CLI). */
+  *iterate(q: TransitionFilter & { from?: number; to?: number }): Generator<TransitionRecord> {
+    const f = this.guard(() => this.filter(q))
+    try {
+      for (const t of this.store.range(q.from ?? 1, q.to ?? this.store.total, f)) yield t as TransitionRecord
+    } catch (e) {
+      throw damaged(this.path, e)
+    }
+  }
+
+  /** Number of transitions matching the filter; index_of_at = how many match with seq < at. */
+  countTransitions(q: TransitionFilter & { at?: number }): { count: number; index_of_at: number | null } {
+    return this.guard(() => {
+      const f = this.filter(q)
+      const { chunks } = this.store
+      let count = 0
+      let before = 0
+      const at = q.at
+      for (let i = 0; i < chunks.length; i++) {
+        const c = chunks[i]!
+        const end = c.firstSeq + c.n - 1
+        let n: number
+        if (exactCount(f)) n = chunkCount(c, f)
+        else n = chunkCount(c, f) === 0 ? 0 : this.store.decode(i).filter((t) => matches(t, f)).length
+        count += n
+        if (at !== undefined) {
+          if (end < at) before += n
+          else if (c.firstSeq < at && n > 0) {
+            for (const t of this.store.decode(i)) if (t.seq < at && matches(t, f)) before++
+          }
+        }
+      }
+      return { count, index_of_at: at === undefined ? null : before }
+    })
+  }
+
+  /** Up to `limit` transitions matching the filter, starting with the index-th match (from 0). */
+  transitionsByIndex(q: TransitionFilter & { index: number; limit?: number }): TransitionRecord[] {
+    return this.guard(() => {
+      const f = this.filter(q)
+      const limit = this.limit(q.limit, 2000)
+      if (!Number.isInteger(q.index) || q.index < 0) throw new SessionError(`index must be an integer >= 0, got ${q.index}`)
+      const { chunks } = this.store
+      let skip = q.index
+      const out: TransitionRecord[] = []
+      for (let i = 0; i < chunks.length && out.length < limit; i++) {
+        const c = chunks[i]!
+        const bound = chunkCount(c, f)
+        if (bound === 0) continue
+        if (exactCount(f) && skip >= bound) {
+          skip -= bound
+          continue
+        }
+        for (const t of this.store.decode(i)) {
+          if (!matches(t, f)) continue
+          if (skip > 0) skip--
+          else {
+            out.push(t as TransitionRecord)
+            if (out.length >= limit) break
+          }
+        }
+      }
+      return out
+    })
+  }
+
+  /** The transition with this seq (1..transitions). */
+  transitionAt(seq: number): TransitionRecord {
+    return this.guard(() => {
+      this.checkSeq(seq)
+      if (seq === 0) throw new SessionError('seq 0 is the initial state, not a transition')
+      return this.store.at(seq) as TransitionRecord
+    })
+  }
+
+  /** The next (or previous) transition of a target strictly after (before) `from`; null if none. */
+  find(from: number, direction: 'next' | 'prev', target: FindTarget): TransitionRecord | null {
+    return this.guard(() => {
+      if (!Number.isInteger(from)) throw new SessionError(`from must be an integer, got ${from}`)
+      if (direction !== 'next' && direction !== 'prev') throw new SessionError(`direction must be "next" or "prev", got ${JSON.stringify(direction)}`)
+      const next = direction === 'next'
+      const table = { root_zap: 'root_zaps', finding: 'findings', memslot: 'memslots', bookmark: 'bookmarks' } as const
+      if (typeof target === 'string') {
+        const t = table[target]
+        if (!t) throw new SessionError(`unknown target "${target}" (allowed: root_zap, finding, memslot, bookmark, or a transition kind)`)
+        const sql = next
+          ? `SELECT seq FROM ${t} WHERE seq > ? AND seq >= 1 AND seq <= ? ORDER BY seq ASC LIMIT 1`
+          : `SELECT seq FROM ${t} WHERE seq < ? AND seq >= 1 AND seq <= ? ORDER BY seq DESC LIMIT 1`
+        const seq = this.db.prepare(sql).pluck().get(from, this.store.total) as number | undefined
+        return seq === undefined ? null : (this.store.at(seq) as TransitionRecord)
+      }
+      const f = this.filter({ kinds: [target.kind] })
+      const it = next ? this.store.range(from + 1, this.store.total, f) : this.store.range(1, from - 1, f, true)
+      const r = it.next()
+      return r.done ? null : (r.value as TransitionRecord)
+    })
+  }
+
+  /** Every seq in (from, to] at which the field changed, at most `limit` (default 1000). */
+  fieldHistory(field: FieldRef, from = 0, to?: number, limit = 1000): { seqs: number[]; truncated: boolean } {
+    return this.guard(() => {
+      const end = Math.min(to ?? this.store.total, this.store.total)
+      this.checkSeq(Math.max(0, Math.min(from, end)), 'from')
+      if (!Number.isInteger(limit) || limit < 1) throw new SessionError(`limit must be an integer >= 1, got ${limit}`)
+      return fieldHistory(this.store, (s) => this.replayTo(s, false), this.vcpus, field, from, end, Math.min(limit, 100_000))
+    })
+  }
+
+  /** The difference between the states after `a` and after `b`. */
+  diff(a: number, b: number): DiffEntry[] {
+    return this.guard(() => {
+      this.checkSeq(a, 'a')
+      this.checkSeq(b, 'b')
+      const va = state_view(this.stateRef(a), a)
+      const vb = state_view(this.stateRef(b), b)
+      return diffViews(va, vb)
+    })
+  }
+
+  /** Transition counts per kind group in `buckets` equal seq ranges over [from, to], plus markers. */
+  density(buckets: number, from?: number, to?: number): DensityResult {
+    return this.guard(() => {
+      if (!Number.isInteger(buckets) || buckets < 1 || buckets > 8192) throw new SessionError(`buckets must be an integer from 1 to 8192, got ${buckets}`)
+      const lo = Math.max(1, from ?? 1)
+      const hi = Math.min(this.store.total, to ?? this.store.total)
+      return density(this.db, this.store, buckets, lo, hi)
+    })
+  }
+
+  /** A read-only SQL query (one SELECT/WITH/EXPLAIN statement; row and time limits). */
+  sql(query: string, limit?: number): SqlResult {
+    return this.guard(() => {
+      this.console ??= new SqlConsole(this.path, this.nativeBinding)
+      return this.console.run(query, limit)
+    })
+  }
+
+  /** The operations of the session from index `from`, at most `limit` (default 500). */
+  operations(from = 0, limit?: number): { index: number; op: Op; first_seq: number; last_seq: number }[] {
+    return this.guard(() => {
+      if (!Number.isInteger(from) || from < 0) throw new SessionError(`from must be an integer >= 0, got ${from}`)
+      const n = this.limit(limit)
+      const prev = from === 0 ? 0 : ((this.db.prepare('SELECT last_seq FROM operations WHERE idx = ?').pluck().get(from - 1) as number | undefined) ?? 0)
+      const rows = this.db.prepare('SELECT idx, op, vcpu, pgd, gva, gfn, action, last_seq FROM operations WHERE idx >= ? ORDER BY idx LIMIT ?').all(from, n) as
+        { idx: number; op: string; vcpu: number | null; pgd: number | null; gva: number | null; gfn: number | null; action: string | null; last_seq: number }[]
+      let last = prev
+      return rows.map((r) => {
+        const first = last + 1
+        last = r.last_seq
+        return { index: r.idx, op: opFromRow(r), first_seq: first, last_seq: r.last_seq }
+      })
+    })
+  }
+
+  /** All operations, in order (for re-running a session under another policy). */
+  *allOperations(): Generator<Op> {
+    const stmt = this.db.prepare('SELECT op, vcpu, pgd, gva, gfn, action FROM operations ORDER BY idx')
+    for (const r of stmt.iterate() as Iterable<Parameters<typeof opFromRow>[0]>) yield opFromRow(r)
+  }
+
+  /** seq at the end of each operation, by operation index. */
+  opEndSeqs(): number[] {
+    return this.guard(() => this.db.prepare('SELECT last_seq FROM operations ORDER BY idx').pluck().all() as number[])
+  }
+
+  bookmarks(): Bookmark[] {
+    return this.guard(() => this.db.prepare('SELECT id, seq, note, created FROM bookmarks ORDER BY seq, id').all() as Bookmark[])
+  }
+
+  /** Runs a write the user asked for (bookmarks), on a short-lived connection if this one is read-only. */
+  private write<T>(fn: (db: Database.Database) => T): T {
+    if (!this.readonly) return fn(this.db)
+    const w = new Database(this.path, { fileMustExist: true, ...(this.nativeBinding ? { nativeBinding: this.nativeBinding } : {}) })
+    try {
+      w.pragma('busy_timeout = 2000')
+      return fn(w)
+    } finally {
+      w.close()
+    }
+  }
+
+  addBookmark(seq: number, note: string): Bookmark {
+    return this.guard(() => {
+      this.checkSeq(seq)
+      if (typeof note !== 'string' || note.length > 2000) throw new SessionError('note must be a string of at most 2000 characters')
+      const created = new Date().toISOString()
+      const id = this.write((db) => Number(db.prepare('INSERT INTO bookmarks (seq, note, created) VALUES (?, ?, ?)').run(seq, note, created).lastInsertRowid))
+      return { id, seq, note, created }
+    })
+  }
+
+  removeBookmark(id: number): void {
+    this.guard(() => {
+      const n = this.write((db) => db.prepare('DELETE FROM bookmarks WHERE id = ?').run(id).changes)
+      if (n === 0) throw new SessionError(`bookmark ${id} does not exist`)
+    })
+  }
+
+  /** A consistent single-file copy (VACUUM INTO; works while the session is open or recording). */
+  exportDb(out: string): { out: string; bytes: number } {
+    return this.guard(() => {
+      if (existsSync(out)) throw new SessionError(`${out} already exists (choose another name or remove it)`)
+      try {
+        this.db.prepare('VACUUM INTO ?').run(out)
+      } catch (e) {
+        throw new SessionError(`cannot write ${out} (${(e as Error).message})`)
+      }
+      // The copy inherits the source's journal mode in its header; make it a plain file.
+      const w = new Database(out, { fileMustExist: true, ...(this.nativeBinding ? { nativeBinding: this.nativeBinding } : {}) })
+      try {
+        w.pragma('journal_mode = DELETE')
+      } finally {
+        w.close()
+      }
+      return { out, bytes: statSync(out).size }
+    })
+  }
+
+  /** A Chrome/Perfetto trace-event JSON file, written as a stream. */
+  exportPerfetto(out: string): { out: string; bytes: number } {
+    return this.guard(() => {
+      if (existsSync(out)) throw new SessionError(`${out} already exists (choose another name or remove it)`)
+      const initial = this.checkpointAtOrBefore(0).state
+      exportPerfetto(out, this.store, initial, { policy: this.policy, scenario: this.meta.get('scenario') ?? '', file: this.path })
+      return { out, bytes: statSync(out).size }
+    })
+  }
+
+  /** Are the stored bytes of the chunk at `firstSeq` the same in both sessions? (compare.ts) */
+  chunkBytesEqual(other: Session, firstSeq: number): boolean {
+    const q = 'SELECT data FROM chunk_data WHERE first_seq = ?'
+    const x = this.db.prepare(q).pluck().get(firstSeq) as Buffer | undefined
+    const y = other.db.prepare(q).pluck().get(firstSeq) as Buffer | undefined
+    return x !== undefined && y !== undefined && Buffer.compare(x, y) === 0
+  }
+
+  /** sha256 of the canonical transition stream, recomputed from the stored transitions. */
+  digest(): string {
+    return this.guard(() => {
+      const h = createHash('sha256')
+      for (let i = 0; i < this.store.chunks.length; i++) {
+        let s = ''
+        for (const t of this.store.decode(i)) s += canonical_line(t) + '\n'
+        h.update(s)
+      }
+      return h.digest('hex')
+    })
+  }
+
+  close(): void {
+    if (this.closed) return
+    this.closed = true
+    this.console?.close()
+    this.db.close()
+    this.cached = null
+  }
+}
+
+/** Opens a session file (read-only by default). Throws SessionError with one clear sentence. */
+export function openSession(path: string, opts: OpenOptions = {}): Session {
+  return new Session(path, opts)
+}
+
+export { SCHEMA_VERSION }

@@ -1,0 +1,124 @@
+/**
+ * Read access to the transitions of an open session: the chunk summaries (kept in memory: one
+ * small record per chunk), the string table, and decoded chunks (a small LRU cache).
+ */
+import type Database from 'better-sqlite3'
+import type { Transition } from '../../sim/transitions'
+import { decodeChunk, KIND_INDEX } from './codec'
+import { SessionError } from './errors'
+import { fileLabel } from './open-file'
+import { chunkCount, parseSummary, type ChunkInfo, type Filter } from './summary'
+
+const CACHE_CHUNKS = 24
+
+export class ChunkStore {
+  chunks: ChunkInfo[] = []
+  strings: string[] = []
+  /** seq of the last stored transition. */
+  total = 0
+  private cache = new Map<number, Transition[]>()
+  private readonly getData: Database.Statement
+  private readonly getChunksAfter: Database.Statement
+  private readonly getStringsAfter: Database.Statement
+
+  constructor(private readonly db: Database.Database, private readonly path: string) {
+    this.getData = db.prepare('SELECT data FROM chunk_data WHERE first_seq = ?').pluck()
+    this.getChunksAfter = db.prepare('SELECT first_seq, n, first_op, last_op, kinds, summary FROM chunks WHERE first_seq > ? ORDER BY first_seq')
+    this.getStringsAfter = db.prepare('SELECT id, text FROM strings WHERE id >= ? ORDER BY id')
+    this.refresh()
+  }
+
+  /** Loads chunks and strings added since the last call (a session may still be recording). */
+  refresh(): void {
+    const last = this.chunks.length ? this.chunks[this.chunks.length - 1]!.firstSeq : 0
+    const rows = this.getChunksAfter.all(last) as { first_seq: number; n: number; first_op: number; last_op: number; kinds: number; summary: Uint8Array }[]
+    for (const r of rows) {
+      if (r.first_seq !== this.total + 1) {
+        throw new SessionError(`${fileLabel(this.path)} is damaged (transitions ${this.total + 1} to ${r.first_seq - 1} are missing)`)
+      }
+      try {
+        this.chunks.push(parseSummary({ firstSeq: r.first_seq, n: r.n, firstOp: r.first_op, lastOp: r.last_op, kinds: r.kinds }, r.summary))
+      } catch (e) {
+        throw new SessionError(`${fileLabel(this.path)} is damaged (the summary of the chunk at seq ${r.first_seq}: ${(e as Error).message})`)
+      }
+      this.total = r.first_seq + r.n - 1
+    }
+    for (const r of this.getStringsAfter.all(this.strings.length) as { id: number; text: string }[]) {
+      this.strings[r.id] = r.text
+    }
+  }
+
+  /** Index of the chunk holding `seq` (1 <= seq <= total), by binary search. */
+  chunkIndexOf(seq: number): number {
+    let lo = 0
+    let hi = this.chunks.length - 1
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1
+      if (this.chunks[mid]!.firstSeq <= seq) lo = mid
+      else hi = mid - 1
+    }
+    return lo
+  }
+
+  /** The transitions of chunk `i` (cached; do not modify the returned objects). */
+  decode(i: number): Transition[] {
+    const c = this.chunks[i]!
+    const hit = this.cache.get(c.firstSeq)
+    if (hit) {
+      this.cache.delete(c.firstSeq)
+      this.cache.set(c.firstSeq, hit)
+      return hit
+    }
+    const data = this.getData.get(c.firstSeq) as Uint8Array | undefined
+    if (!data) throw new SessionError(`${fileLabel(this.path)} is damaged (the transitions from seq ${c.firstSeq} are missing)`)
+    let ts: Transition[]
+    try {
+      ts = decodeChunk(data, c.firstSeq, c.firstOp, c.n, this.strings)
+    } catch (e) {
+      throw new SessionError(`${fileLabel(this.path)} is damaged (the transitions from seq ${c.firstSeq} cannot be decoded: ${(e as Error).message})`)
+    }
+    this.cache.set(c.firstSeq, ts)
+    if (this.cache.size > CACHE_CHUNKS) this.cache.delete(this.cache.keys().next().value!)
+    return ts
+  }
+
+  /** The transition with this seq. */
+  at(seq: number): Transition {
+    const i = this.chunkIndexOf(seq)
+    return this.decode(i)[seq - this.chunks[i]!.firstSeq]!
+  }
+
+  /** Iterates transitions with from <= seq <= to, in order (or reverse), skipping chunks by `filter`. */
+  *range(from: number, to: number, filter: Filter = {}, reverse = false): Generator<Transition> {
+    if (from > to || this.chunks.length === 0) return
+    from = Math.max(from, 1)
+    to = Math.min(to, this.total)
+    if (from > to) return
+    const a = this.chunkIndexOf(from)
+    const b = this.chunkIndexOf(to)
+    for (let k = 0; k <= b - a; k++) {
+      const i = reverse ? b - k : a + k
+      const c = this.chunks[i]!
+      if (chunkCount(c, filter) === 0) continue
+      const ts = this.decode(i)
+      const lo = Math.max(from - c.firstSeq, 0)
+      const hi = Math.min(to - c.firstSeq, c.n - 1)
+      if (reverse) {
+        for (let j = hi; j >= lo; j--) if (matches(ts[j]!, filter)) yield ts[j]!
+      } else {
+        for (let j = lo; j <= hi; j++) if (matches(ts[j]!, filter)) yield ts[j]!
+      }
+    }
+  }
+}
+
+/** Does one transition match the filter? */
+export function matches(t: Transition, f: Filter): boolean {
+  if (f.vcpu !== undefined && t.vcpu !== f.vcpu) return false
+  if (f.kinds && !f.kinds.has(KIND_INDEX[t.kind]!)) return false
+  if (f.sp !== undefined) {
+    const r = t as unknown as Record<string, unknown>
+    if (r.sp !== f.sp && r.child !== f.sp) return false
+  }
+  return true
+}

@@ -1,0 +1,119 @@
+/**
+ * Public types of the session layer (beyond the LabApi contract's, which are imported from
+ * electron/api/contract.ts).
+ */
+import type { Op, Policy } from '../../sim/types'
+
+/** What to record: a named scenario, a JSON script (cli-contract.md), or explicit operations. */
+export type RecordSource =
+  | { type: 'scenario'; scenario: string; vcpus: number; steps: number; seed: number; processes?: number; n_max_mmu_pages?: number }
+  | { type: 'script'; name: string; text: string }
+  | {
+      type: 'ops'; name: string; vcpus: number; ops: Iterable<Op>; scenario?: string; seed?: number | null
+      params?: Record<string, unknown>; n_max_mmu_pages?: number; total_ops?: number
+    }
+
+/** Progress of a recording. `total_ops` is 0 when unknown in advance (scenarios generate lazily). */
+export interface RecordProgress {
+  /** Operations executed so far. */
+  ops: number
+  total_ops: number
+  /** Transitions recorded so far. */
+  transitions: number
+  /** 0..1: steps (scenario) or operations (script, ops) done. */
+  fraction: number
+}
+
+export interface RecordOptions {
+  source: RecordSource
+  policy: Policy
+  /** The session file to create. */
+  out: string
+  /** Overwrite an existing file. */
+  force?: boolean
+  /**
+   * Stops the recording at the next operation boundary; the file stays a valid, incomplete
+   * session. Inside a worker whose event loop is blocked by recording, abort it from onProgress
+   * (called at least every PROGRESS_INTERVAL_MS) or use `cancelFlag`.
+   */
+  signal?: AbortSignal
+  /** Alternative to `signal` across threads: recording stops once element 0 is non-zero. */
+  cancelFlag?: Int32Array
+  /** Called after each committed batch and at the end. */
+  onProgress?: (p: RecordProgress) => void
+  /** better-sqlite3 addon to load (an Electron-ABI build inside Electron); default: the Node one. */
+  nativeBinding?: string
+  /** Tuning for benchmarks and tests; defaults are the measured choices (docs/benchmarks.md). */
+  tuning?: Partial<RecorderTuning>
+}
+
+export interface RecorderTuning {
+  /** A chunk is closed at the first operation boundary after this many transitions. */
+  chunkTarget: number
+  /** ... or mid-operation at this many. */
+  chunkMax: number
+  /** A checkpoint is written at the first operation boundary this many transitions after the last. */
+  checkpointInterval: number
+  /** A transaction is committed when this many transitions are pending (at an op boundary)... */
+  commitTransitions: number
+  /** ... or this many milliseconds after the last commit. */
+  commitMs: number
+}
+
+/** The `record --json` object of cli-contract.md, plus a few extra fields. */
+export interface RecordSummary {
+  file: string
+  transitions: number
+  policy: Policy
+  seed: number | null
+  /** sha256 hex of the canonical transition stream; null when the recording was cancelled. */
+  digest: string | null
+  stats: Record<string, number>
+  counters: Record<string, number>
+  findings: number
+  /** Extensions. */
+  operations: number
+  scenario: string
+  vcpus: number
+  complete: boolean
+  cancelled: boolean
+  ms: number
+  [key: string]: unknown
+}
+
+/** A field whose history can be asked for (LabApi fieldHistory.field). */
+export type FieldRef =
+  | { type: 'slot'; vcpu: number; slot: number }
+  | { type: 'sp'; sp: number; field: 'root_count' | 'invalid' | 'write_flooding_count' | 'exists' }
+  | { type: 'requests'; vcpu: number }
+
+/** What find() looks for. */
+export type FindTarget = 'root_zap' | 'finding' | 'memslot' | 'bookmark' | { kind: string }
+
+/** A filter of transitions queries. */
+export interface TransitionFilter {
+  kinds?: string[]
+  vcpu?: number
+  sp?: number
+}
+
+/** The metadata of a session (SessionInfo of the contract without the per-process id). */
+export interface SessionInfoData {
+  path: string
+  schema_version: number
+  app_version: string
+  model_version: string
+  policy: Policy
+  scenario: string
+  seed: number | null
+  vcpus: number
+  params: Record<string, unknown>
+  transitions: number
+  operations: number
+  findings: number
+  root_zaps: number
+  complete: boolean
+  started: string
+  finished: string | null
+  digest: string | null
+}
