@@ -60,6 +60,8 @@ function createWindow(): BrowserWindow {
 }
 
 function main(): void {
+  // Tests (e2e/electron.spec.ts) run the app against a throw-away profile.
+  if (process.env.ROOTLAB_USER_DATA_DIR) app.setPath('userData', process.env.ROOTLAB_USER_DATA_DIR)
   if (!app.requestSingleInstanceLock()) {
     app.quit()
     return
