@@ -23,6 +23,10 @@ function cached_abcd(policy: (typeof POLICIES)[number], vcpus = 2) {
   return lab
 }
 
+// The "current root is usable" hit of cached_root_find_and_keep_current() (no rotation) cannot be
+// reached through operations: kvm_set_cr3() calls kvm_mmu_new_pgd() only when CR3 changes, and a
+// VALID current root always has pgd == CR3 (a switch either hits, making root.pgd the new CR3, or
+// misses, leaving root.hpa INVALID). x86.test.ts pins the unchanged-CR3 path instead.
 describe.each(POLICIES)('mmu.c cached_root_find_and_keep_current() via kvm_mmu_new_pgd() [%s]', (policy) => {
   it('fills the cache MRU-first: each miss rotates the old current root into prev_roots[0]', () => {
     const lab = cached_abcd(policy)
