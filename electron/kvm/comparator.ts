@@ -5,53 +5,79 @@
  * Compared per event: kind (kvm_mmu_get_page, kvm_mmu_prepare_zap_page, kvm_mmu_zap_all_fast),
  * gfn, level, generation (mmu_valid_gen), root_count, invalid and, for get_page, created
  * (new/existing). root_count and invalid are the values the tracepoint prints: for
- * prepare_zap, before the zap (top of __kvm_mmu_prepare_zap_page()).
+ * prepare_zap, before the zap (top of __kvm_mmu_prepare_zap_page()). The teardown (the VM's
+ * destruction) is compared with the events predicted from the model's final state, which checks
+ * the final root_count of every root.
  *
- * Classification of a group whose events differ:
- *  - `host-difference`: the kernel equals the model run with a documented host variant
- *    (model-runner.ts, docs/real-kvm.md) — on PVM-based hosts, no shadow_page_table_clear_flood()
- *    before an emulated page-table write;
+ * The primary profile (the host's alignment, upstream semantics) is what the session records.
+ * Where it differs from the kernel, the comparator re-runs the model under the documented host
+ * profiles (HOST_DIFFERENCES, docs/real-kvm.md). A group is then
+ *  - `agree`: the kernel's events equal the primary model's;
+ *  - `host-difference`: they differ, and a documented profile reproduces the kernel exactly up to
+ *    and including this group;
  *  - `disagree`: anything else — a model bug or an undocumented kernel difference.
  */
 import type { KernelEvent } from './kernel-events'
-import { runModel, type HostVariant, type MmuEvent, type ModelEvent, type ModelRun } from './model-runner'
-import type { OpGroup } from './op-groups'
+import { chooseExecutions, runModel, type HostVariant, type MmuEvent, type ModelEvent, type ModelRun } from './model-runner'
+import type { Alignment, OpGroup } from './op-groups'
 
 export type Classification = 'agree' | 'host-difference' | 'disagree'
+
+/** How the host runs an op (alignment) and handles an emulated page-table write (variant). */
+export interface HostProfile {
+  alignment: Alignment
+  variant: HostVariant
+}
+
+/** The documented host differences, by name (docs/real-kvm.md, "Host differences"). */
+export const HOST_DIFFERENCES = {
+  'pvm-emulation-batch':
+    'the PVM host emulates an op\'s guest instructions in one batch: requests raised by an emulated write ' +
+    '(KVM_REQ_MMU_FREE_OBSOLETE_ROOTS after a root zap) are handled at the vCPU\'s next KVM_RUN, not at a ' +
+    're-entry (vcpu_enter_guest) before the `out`',
+  'reentry-after-write':
+    'the host re-enters the guest (vcpu_enter_guest) after an emulated write, handling its requests in the same KVM_RUN',
+  'pvm-no-clear-flood':
+    'the PVM host\'s emulated page-table writes do not clear the writer\'s current root\'s write_flooding_count ' +
+    '(upstream: paging_tmpl.h FNAME(page_fault) -> shadow_page_table_clear_flood()), so a vCPU\'s writes can flood its own roots',
+} as const
+export type HostDifferenceName = keyof typeof HOST_DIFFERENCES
 
 export interface GroupComparison {
   /** Group index; -1 for the teardown. */
   group: number
   label: string
   kernel: KernelEvent[]
-  /** The upstream model's events. */
+  /** The primary model's events. */
   model: ModelEvent[]
-  /** Position of the first differing event (vs. the upstream model), or null if equal. */
+  /** Position of the first differing event (vs. the primary model), or null if equal. */
   firstDiff: number | null
   classification: Classification
 }
 
-/** A documented host difference that explains the disagreements. */
+/** The documented host differences that explain the differing groups. */
 export interface HostDifference {
-  variant: Exclude<HostVariant, 'upstream'>
-  /** The first group that differs from the upstream model. */
+  profile: HostProfile
+  names: HostDifferenceName[]
+  /** The first group that differs from the primary model. */
   firstGroup: number
-  /** What caused it, in one sentence, naming the op and the kernel function. */
+  /** One sentence per difference. */
   cause: string
 }
 
 export interface Comparison {
+  primary: HostProfile
   groups: GroupComparison[]
   /** The VM's destruction (null when the trace has no teardown). */
   teardown: GroupComparison | null
-  /** Every group and the teardown agree with the upstream model. */
+  /** Every group and the teardown agree with the primary model. */
   agree: boolean
-  /** No `disagree` group: the kernel equals the upstream model or a documented host variant. */
+  /** No `disagree` group: the kernel equals the primary model or a documented host profile. */
   explained: boolean
   hostDifference: HostDifference | null
   /** Groups classified `disagree`, in order. */
   disagreements: GroupComparison[]
-  /** The upstream model run (the session's model side). */
+  /** The primary model run (the session's model side). */
   model: ModelRun
   counts: { groups: number; kernelEvents: number; modelEvents: number; agree: number; hostDifference: number; disagree: number }
 }
@@ -59,8 +85,13 @@ export interface Comparison {
 export interface CompareOptions {
   vcpus: number
   n_max_mmu_pages: number
-  /** Host variants tried to classify disagreements (default ['pvm']). */
-  variants?: Exclude<HostVariant, 'upstream'>[]
+  /** The primary alignment (default: the one `groups` were made with, 'reentry'). */
+  alignment?: Alignment
+  /**
+   * The groups under another alignment (same indexes). Without it, only semantic variants are
+   * tried (e.g. groups derived from a trace without a script).
+   */
+  regroup?: (alignment: Alignment) => OpGroup[]
 }
 
 /** The compared fields of an event, as a short string: "get_page gfn 0xc l4 gen 0 root 1 existing". */
@@ -88,27 +119,24 @@ export function firstDifference(kernel: readonly MmuEvent[], model: readonly Mmu
   return null
 }
 
-/** Per-group first differences of a model run against the kernel (teardown last, as group -1). */
+/** Per-group first differences of a model run against the kernel (teardown last). */
 function diffs(run: ModelRun, kernel: readonly KernelEvent[][], teardown: readonly KernelEvent[] | null): (number | null)[] {
   const out = run.byGroup.map((m, g) => firstDifference(kernel[g] ?? [], m))
   out.push(teardown ? firstDifference(teardown, run.teardown) : null)
   return out
 }
 
-/** Describes the cause of a PVM flood difference: the first write where upstream cleared a root. */
-function pvmCause(run: ModelRun, groups: readonly OpGroup[]): string {
-  for (const t of run.transitions) {
-    if (t.kind !== 'clear_sp_write_flooding_count') continue
-    const op = run.ops[t.op]
-    if (!op || op.op !== 'pt_write') continue
-    const g = groups[run.groupOf[t.op]!]!
-    const sp = run.final.mmu_pages[t.sp]
-    const gfn = sp ? ` (gfn 0x${sp.gfn.toString(16)})` : ''
-    return `${g.label}: upstream clears the flooding count of vCPU ${op.vcpu}'s current root${gfn} on ` +
-      'the write fault (paging_tmpl.h FNAME(page_fault) -> shadow_page_table_clear_flood()); ' +
-      'the PVM host does not, so its later writes flood and zap that root'
-  }
-  return 'emulated page-table writes on the PVM host do not clear the writer\'s current root\'s flooding count'
+const firstIndex = (d: readonly (number | null)[]): number => {
+  const i = d.findIndex((x) => x !== null)
+  return i < 0 ? Infinity : i
+}
+
+/** The names of the differences between a profile and the primary one. */
+function differenceNames(primary: HostProfile, p: HostProfile): HostDifferenceName[] {
+  const names: HostDifferenceName[] = []
+  if (p.alignment !== primary.alignment) names.push(p.alignment === 'pvm-batch' ? 'pvm-emulation-batch' : 'reentry-after-write')
+  if (p.variant !== primary.variant && p.variant === 'pvm') names.push('pvm-no-clear-flood')
+  return names
 }
 
 /**
@@ -118,47 +146,52 @@ function pvmCause(run: ModelRun, groups: readonly OpGroup[]): string {
 export function compare(
   groups: readonly OpGroup[], kernel: readonly KernelEvent[][], teardown: readonly KernelEvent[] | null, o: CompareOptions,
 ): Comparison {
-  const upstream = runModel(groups, { vcpus: o.vcpus, n_max_mmu_pages: o.n_max_mmu_pages })
-  const up = diffs(upstream, kernel, teardown)
-  const upFirst = up.findIndex((d) => d !== null)
-  let explainedBy: { variant: Exclude<HostVariant, 'upstream'>; d: (number | null)[] } | null = null
-  let bestVariant: { variant: Exclude<HostVariant, 'upstream'>; d: (number | null)[]; first: number } | null = null
-  if (upFirst >= 0) {
-    for (const variant of o.variants ?? ['pvm']) {
-      const run = runModel(groups, { vcpus: o.vcpus, n_max_mmu_pages: o.n_max_mmu_pages, variant, keepTransitions: false })
-      const d = diffs(run, kernel, teardown)
-      const first = d.findIndex((x) => x !== null)
-      if (first < 0) {
-        explainedBy = { variant, d }
-        break
-      }
-      if (first > upFirst && (!bestVariant || first > bestVariant.first)) bestVariant = { variant, d, first }
+  const primary: HostProfile = { alignment: o.alignment ?? 'reentry', variant: 'upstream' }
+  const params = { vcpus: o.vcpus, n_max_mmu_pages: o.n_max_mmu_pages }
+  const base = runModel(chooseExecutions(groups, kernel, teardown, params).groups, params)
+  const up = diffs(base, kernel, teardown)
+  const upFirst = firstIndex(up)
+  // Documented profiles, fewest differences first; the best explains the longest prefix.
+  let best: { profile: HostProfile; first: number } | null = null
+  if (upFirst !== Infinity) {
+    const other: Alignment = primary.alignment === 'reentry' ? 'pvm-batch' : 'reentry'
+    const candidates: HostProfile[] = [{ alignment: primary.alignment, variant: 'pvm' }]
+    if (o.regroup) candidates.unshift({ alignment: other, variant: 'upstream' })
+    if (o.regroup) candidates.push({ alignment: other, variant: 'pvm' })
+    for (const profile of candidates) {
+      const g = profile.alignment === primary.alignment ? groups : o.regroup!(profile.alignment)
+      const p = { ...params, variant: profile.variant, keepTransitions: false }
+      const run = runModel(chooseExecutions(g, kernel, teardown, p).groups, p)
+      const first = firstIndex(diffs(run, kernel, teardown))
+      if (first > upFirst && (!best || first > best.first)) best = { profile, first }
+      if (first === Infinity) break
     }
   }
-  // Up to the first group where the best variant also differs, upstream differences are the
-  // host's; from there on they are disagreements.
-  const variantFirst = explainedBy ? Infinity : bestVariant ? bestVariant.first : upFirst
-  const classify = (i: number): Classification => {
-    if (up[i] === null) return 'agree'
-    return i < variantFirst ? 'host-difference' : 'disagree'
-  }
+  // Up to the first group where the best profile also differs, differences are the host's.
+  const explainedTo = best ? best.first : upFirst
+  const classify = (i: number): Classification => (up[i] === null ? 'agree' : i < explainedTo ? 'host-difference' : 'disagree')
   const result: GroupComparison[] = groups.map((g, i) => ({
-    group: g.index, label: g.label, kernel: kernel[i] ?? [], model: upstream.byGroup[i]!, firstDiff: up[i]!,
+    group: g.index, label: g.label, kernel: kernel[i] ?? [], model: base.byGroup[i]!, firstDiff: up[i]!,
     classification: classify(i),
   }))
   const ti = groups.length
   const td: GroupComparison | null = teardown
-    ? { group: -1, label: 'teardown', kernel: [...teardown], model: upstream.teardown, firstDiff: up[ti]!, classification: classify(ti) }
+    ? { group: -1, label: 'teardown', kernel: [...teardown], model: base.teardown, firstDiff: up[ti]!, classification: classify(ti) }
     : null
   const all = td ? [...result, td] : result
-  const variant = explainedBy?.variant ?? bestVariant?.variant ?? null
-  const hostDifference: HostDifference | null = variant && all.some((g) => g.classification === 'host-difference')
-    ? { variant, firstGroup: all.find((g) => g.classification === 'host-difference')!.group, cause: pvmCause(upstream, groups) }
-    : null
+  const firstHost = all.find((g) => g.classification === 'host-difference')
+  let hostDifference: HostDifference | null = null
+  if (best && firstHost) {
+    const names = differenceNames(primary, best.profile)
+    hostDifference = {
+      profile: best.profile, names, firstGroup: firstHost.group,
+      cause: names.map((n) => (n === 'pvm-no-clear-flood' ? floodCause(base, groups) : HOST_DIFFERENCES[n])).join('; '),
+    }
+  }
   const disagreements = all.filter((g) => g.classification === 'disagree')
   return {
-    groups: result, teardown: td, agree: upFirst < 0, explained: disagreements.length === 0, hostDifference,
-    disagreements, model: upstream,
+    primary, groups: result, teardown: td, agree: upFirst === Infinity, explained: disagreements.length === 0,
+    hostDifference, disagreements, model: base,
     counts: {
       groups: groups.length,
       kernelEvents: all.reduce((n, g) => n + g.kernel.length, 0),
@@ -168,6 +201,20 @@ export function compare(
       disagree: disagreements.length,
     },
   }
+}
+
+/** The first write at which the model cleared the writer's root's flooding count, as a sentence. */
+function floodCause(run: ModelRun, groups: readonly OpGroup[]): string {
+  for (const t of run.transitions) {
+    if (t.kind !== 'clear_sp_write_flooding_count') continue
+    const op = run.ops[t.op]
+    if (!op || op.op !== 'pt_write') continue
+    const sp = run.final.mmu_pages[t.sp]
+    const gfn = sp ? ` (gfn 0x${sp.gfn.toString(16)})` : ''
+    return `${HOST_DIFFERENCES['pvm-no-clear-flood']}; first at ${groups[run.groupOf[t.op]!]!.label}, ` +
+      `where upstream clears vCPU ${op.vcpu}'s current root${gfn}`
+  }
+  return HOST_DIFFERENCES['pvm-no-clear-flood']
 }
 
 /** One line per disagreement: op, then kernel vs model events from the first difference. */

@@ -16,7 +16,7 @@ import { kvm_mmu_free_roots } from '../../sim/mmu/roots'
 import { gfn_valid_pages, gfn_write_tracked } from '../../sim/mmu/page'
 import { kvm_mmu_commit_zap_page, kvm_mmu_prepare_zap_page, type InvalidList } from '../../sim/mmu/zap'
 import { clone_kvm, kvm_create } from '../../sim/state'
-import { create_machine } from '../../sim/step'
+import { create_machine, type Machine } from '../../sim/step'
 import type { Transition } from '../../sim/transitions'
 import type { kvm, Op, Policy } from '../../sim/types'
 import { flattenGroups, type OpGroup } from './op-groups'
@@ -50,6 +50,10 @@ export interface ModelEvent extends MmuEvent {
   vcpu: number | null
 }
 
+/**
+ * Semantics of an emulated page-table write: `upstream` (shadow_page_table_clear_flood() on the
+ * write fault, as the model does) or `pvm` (no clear; see the file comment).
+ */
 export type HostVariant = 'upstream' | 'pvm'
 
 export interface ModelRun {
@@ -151,7 +155,18 @@ export function predictTeardown(final: kvm, policy: Policy): ModelEvent[] {
   return events
 }
 
-/** Runs the groups' model ops from a new VM and collects the compared events per group. */
+/** Executes one model op on machine `m`, with the variant's write path. */
+function runOp(m: Machine, op: Op, variant: HostVariant | undefined): void {
+  if (variant === 'pvm' && op.op === 'pt_write') {
+    // Machine.run_op() without execute_op(): same op numbering, the PVM write path.
+    m.ctx.op++
+    pvmGuestPtWrite(m.ctx, op.vcpu, op.gfn)
+  } else {
+    m.run_op(op)
+  }
+}
+
+/** Runs the groups' model ops (`ops`, never `alt`) from a new VM and collects the compared events per group. */
 export function runModel(groups: readonly OpGroup[], o: ModelRunOptions): ModelRun {
   const policy = o.policy ?? 'free-obsolete'
   const { ops, groupOf } = flattenGroups(groups)
@@ -165,14 +180,67 @@ export function runModel(groups: readonly OpGroup[], o: ModelRunOptions): ModelR
     const e = modelEvent(t, g)
     if (e) byGroup[g]!.push(e)
   })
-  for (const op of ops) {
-    if (o.variant === 'pvm' && op.op === 'pt_write') {
-      // Machine.run_op() without execute_op(): same op numbering, the PVM write path.
-      m.ctx.op++
-      pvmGuestPtWrite(m.ctx, op.vcpu, op.gfn)
-    } else {
-      m.run_op(op)
-    }
-  }
+  for (const op of ops) runOp(m, op, o.variant)
   return { ops, groupOf, byGroup, teardown: predictTeardown(state, policy), transitions, final: state }
+}
+
+/** Most model states followed at once by chooseExecutions(). */
+const MAX_CANDIDATES = 256
+
+/**
+ * For groups with two possible executions (`alt`), chooses per group the one whose events equal
+ * the kernel's: a search that follows every model state consistent with the kernel so far (an
+ * execution may change the state without any event, so both are kept until the kernel's later
+ * events decide). Returns the groups with the chosen executions (no `alt`) and the index of the
+ * first group no execution explains (Infinity if all are; groups.length for the teardown).
+ */
+export function chooseExecutions(
+  groups: readonly OpGroup[], kernel: readonly (readonly MmuEvent[])[], teardown: readonly MmuEvent[] | null, o: ModelRunOptions,
+): { groups: OpGroup[]; first: number } {
+  const policy = o.policy ?? 'free-obsolete'
+  if (!groups.some((g) => g.alt)) {
+    return { groups: [...groups], first: Infinity }
+  }
+  type Cand = { state: kvm; ops: number; chosen: Op[][] }
+  const same = (a: readonly MmuEvent[], b: readonly MmuEvent[]): boolean =>
+    a.length === b.length && a.every((x, i) => eventKey(x) === eventKey(b[i]!))
+  let cands: Cand[] = [{ state: kvm_create({ vcpus: o.vcpus, n_max_mmu_pages: o.n_max_mmu_pages }), ops: 0, chosen: [] }]
+  for (let g = 0; g < groups.length; g++) {
+    const group = groups[g]!
+    const next: Cand[] = []
+    const seen = new Set<string>()
+    for (const c of cands) {
+      for (const ops of group.alt ? [group.ops, group.alt] : [group.ops]) {
+        const state = clone_kvm(c.state)
+        const events: MmuEvent[] = []
+        const m = create_machine(state, policy, (t) => {
+          const e = modelEvent(t, g)
+          if (e) events.push(e)
+        })
+        m.ctx.op = c.ops - 1
+        for (const op of ops) runOp(m, op, o.variant)
+        if (!same(events, kernel[g] ?? [])) continue
+        const key = JSON.stringify(state)
+        if (seen.has(key)) continue
+        seen.add(key)
+        if (next.length < MAX_CANDIDATES) next.push({ state, ops: c.ops + ops.length, chosen: [...c.chosen, ops] })
+      }
+    }
+    if (next.length === 0) {
+      // Nothing explains group g: keep the first candidate's choices, defaults after it.
+      const chosen = cands[0]!.chosen
+      return { groups: groups.map((x, i) => ({ ...x, ops: chosen[i] ?? x.ops, alt: undefined })), first: g }
+    }
+    cands = next
+  }
+  const fits = teardown
+    ? cands.find((c) => same(predictTeardown(c.state, policy), teardown))
+    : cands[0]
+  const pick = fits ?? cands[0]!
+  return { groups: groups.map((x, i) => ({ ...x, ops: pick.chosen[i]!, alt: undefined })), first: fits ? Infinity : groups.length }
+}
+
+/** The compared fields of an event as a string key. */
+function eventKey(e: MmuEvent): string {
+  return `${e.kind} ${e.gfn} ${e.level} ${e.gen} ${e.root_count} ${e.invalid} ${e.created}`
 }

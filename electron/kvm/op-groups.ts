@@ -23,6 +23,20 @@
  */
 import type { Op } from '../../sim/types'
 
+/**
+ * How a KVM_RUN that executes an exiting guest instruction maps onto model ops.
+ *  - `reentry` (upstream VMX/SVM): after the exit is handled the vCPU re-enters through
+ *    vcpu_enter_guest() (requests, kvm_mmu_reload()) before executing `out`: a trailing `run`.
+ *  - `pvm-batch` (PVM hosts, kvm_pvm `pvm_emul_batch`): the stub's instructions are emulated in
+ *    one batch; requests raised by an emulated write usually wait for the vCPU's next KVM_RUN, so
+ *    a pt_write group has no trailing `run` — but now and then (about 1 write in 200 that raises
+ *    a request, on the machine this was measured on) the host ends the batch early and re-enters
+ *    before the `out`. Such a group carries both executions (`ops`, `alt`) and the comparator
+ *    follows the one the kernel's events show. (After a cr3 miss the root is loaded before the
+ *    batch goes on, exactly as a trailing `run` does: the cr3 itself raises no request with events.)
+ */
+export type Alignment = 'reentry' | 'pvm-batch'
+
 /** One group: the model ops that stand for one kernel-side operation. */
 export interface OpGroup {
   /** Index of the group: the script op index (capture, markers) or a derived index (import). */
@@ -33,6 +47,11 @@ export interface OpGroup {
   scriptOp: Op | null
   /** The model ops of the group, in order. */
   ops: Op[]
+  /**
+   * Another execution of the same op that the host may choose (nondeterministically); the
+   * comparator picks whichever the kernel's events show (model-runner.ts chooseExecutions()).
+   */
+  alt?: Op[]
 }
 
 /** Human-readable form of an op. */
@@ -52,7 +71,7 @@ export function describeOp(op: Op): string {
  * execute (fault, unprotect) and ops before a vCPU's first cr3 are refused by capture-plan.ts;
  * here they map to themselves so that an imported trace with a script can still be compared.
  */
-export function scriptOpGroups(ops: readonly Op[], vcpus: number): OpGroup[] {
+export function scriptOpGroups(ops: readonly Op[], vcpus: number, alignment: Alignment = 'reentry'): OpGroup[] {
   const seenCr3 = new Array<boolean>(vcpus).fill(false)
   return ops.map((op, index) => {
     let model: Op[]
@@ -64,12 +83,16 @@ export function scriptOpGroups(ops: readonly Op[], vcpus: number): OpGroup[] {
         seenCr3[op.vcpu] = true
         break
       case 'pt_write':
-        model = [{ op: 'run', vcpu: op.vcpu }, op, { op: 'run', vcpu: op.vcpu }]
+        model = alignment === 'reentry'
+          ? [{ op: 'run', vcpu: op.vcpu }, op, { op: 'run', vcpu: op.vcpu }]
+          : [{ op: 'run', vcpu: op.vcpu }, op]
         break
       default:
         model = [op]
     }
-    return { index, label: `op ${index}: ${describeOp(op)}`, scriptOp: op, ops: model }
+    const group: OpGroup = { index, label: `op ${index}: ${describeOp(op)}`, scriptOp: op, ops: model }
+    if (op.op === 'pt_write' && alignment === 'pvm-batch') group.alt = [...model, { op: 'run', vcpu: op.vcpu }]
+    return group
   })
 }
 
