@@ -13,6 +13,7 @@ import { app, BrowserWindow, dialog, Menu } from 'electron'
 import { existsSync, mkdirSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { defaultSessionPath } from '../service/default-session'
 import { createLabService, type LabService } from '../service/lab-service'
 import { allowListPolicy } from '../service/path-policy'
 import { createRecentFiles } from '../service/recent-files'
@@ -82,7 +83,7 @@ function main(): void {
     mkdirSync(recordingsDir, { recursive: true })
     const recent = createRecentFiles(join(userData, 'recent-sessions.json'))
     const paths = allowListPolicy({ userData, recordingsDir, isRecent: (p) => recent.has(p) })
-    const firstStart = !existsSync(join(userData, 'default-session.rootlab'))
+    const firstStart = !existsSync(defaultSessionPath(userData))
     const service: LabService = createLabService({
       sessions: sessionLayer, paths, dataDir: userData, recent,
       ...(native.kind === 'electron' ? { nativeBinding: native.path } : {}),
