@@ -84,6 +84,7 @@ export function apply_transition(k: kvm, t: Transition | TransitionBody): void {
       return
     }
     case 'kvm_check_request':
+    case 'kvm_clear_request':
       vcpu_of(k, t).requests &= ~REQUEST_BIT[t.request as Request]
       return
     case 'kvm_mmu_free_roots':
@@ -155,8 +156,10 @@ export function apply_transition(k: kvm, t: Transition | TransitionBody): void {
       return
     }
     case 'kvm_mmu_commit_zap_page':
-      // kvm_flush_remote_tlbs(): ++remote_tlb_flush (its KVM_REQ_TLB_FLUSH is its own transition).
-      k.stat.remote_tlb_flush++
+      // kvm_flush_remote_tlbs(): ++remote_tlb_flush only if kvm_make_all_cpus_request() had to
+      // kick someone (kvm_kick_many_cpus() returns false for an empty mask), i.e. some vCPU is
+      // in guest mode now; its KVM_REQ_TLB_FLUSH to every vCPU is the next transition.
+      if (k.vcpus.some((v) => v.in_guest)) k.stat.remote_tlb_flush++
       return
     case 'kvm_mmu_free_page': {
       // kvm_mmu_free_page(): hlist_del, list_del, free.

@@ -92,6 +92,8 @@ export const TRANSITION_SCHEMA = {
    * the object at fault (-1 when none).
    */
   finding: { rule: 'str', message: 'str', sp: 'int', slot: 'int' },
+  /** kvm_clear_request(): a pending request dropped without its handler (KVM_REQ_TLB_FLUSH covers _CURRENT). */
+  kvm_clear_request: { request: 'str' },
 } as const satisfies Record<string, Record<string, FieldType>>
 
 export type Schema = typeof TRANSITION_SCHEMA

@@ -35,8 +35,8 @@ function kvm_check_request(ctx: Ctx, vcpu: number, request: Request): boolean {
  * models: the roots request (KVM_REQ_MMU_RELOAD -> kvm_mmu_unload() in v5.17;
  * KVM_REQ_MMU_FREE_OBSOLETE_ROOTS -> kvm_mmu_free_obsolete_roots() since v5.18), then
  * KVM_REQ_MMU_SYNC (kvm_mmu_sync_roots: nothing is unsync in the lab), KVM_REQ_LOAD_MMU_PGD
- * (kvm_mmu_load_pgd), KVM_REQ_TLB_FLUSH (which also clears KVM_REQ_TLB_FLUSH_CURRENT) and
- * KVM_REQ_TLB_FLUSH_CURRENT.
+ * (kvm_mmu_load_pgd), KVM_REQ_TLB_FLUSH (which also clears KVM_REQ_TLB_FLUSH_CURRENT with
+ * kvm_clear_request) and KVM_REQ_TLB_FLUSH_CURRENT.
  */
 function handle_requests(ctx: Ctx, vcpu: number): void {
   if (ctx.policy === 'reload-all') {
@@ -47,8 +47,14 @@ function handle_requests(ctx: Ctx, vcpu: number): void {
   }
   kvm_check_request(ctx, vcpu, 'KVM_REQ_MMU_SYNC')
   kvm_check_request(ctx, vcpu, 'KVM_REQ_LOAD_MMU_PGD')
-  kvm_check_request(ctx, vcpu, 'KVM_REQ_TLB_FLUSH')
-  kvm_check_request(ctx, vcpu, 'KVM_REQ_TLB_FLUSH_CURRENT')
+  if (kvm_check_request(ctx, vcpu, 'KVM_REQ_TLB_FLUSH')) {
+    // "Flushing all ASIDs flushes the current ASID... Note, the flush is done unconditionally":
+    // kvm_clear_request(KVM_REQ_TLB_FLUSH_CURRENT), so its handler below does not run.
+    if (ctx.kvm.vcpus[vcpu]!.requests & REQUEST_BIT.KVM_REQ_TLB_FLUSH_CURRENT) {
+      emit(ctx, { kind: 'kvm_clear_request', vcpu, request: 'KVM_REQ_TLB_FLUSH_CURRENT' })
+    }
+  }
+  kvm_check_request(ctx, vcpu, 'KVM_REQ_TLB_FLUSH_CURRENT') // kvm_service_local_tlb_flush_requests()
 }
 
 /** Bound on re-runs of the request block when entry itself raises requests (vcpu_run's loop). */

@@ -2,6 +2,7 @@
  * Finding and creating shadow pages: mmu.c kvm_mmu_get_page() and the hash walks.
  */
 import { emit, type Ctx } from '../context'
+import { PG_LEVEL_4K } from '../constants'
 import { is_obsolete_sp } from '../state'
 import type { kvm, kvm_mmu_page } from '../types'
 
@@ -20,11 +21,19 @@ export function gfn_valid_pages(k: kvm, gfn: number): kvm_mmu_page[] {
   return out
 }
 
-/** account_shadowed(): is `gfn` write-tracked, i.e. shadowed by a valid indirect page? */
+/**
+ * Is `gfn` write-tracked (KVM_PAGE_TRACK_WRITE)? account_shadowed() tracks the gfn of every valid
+ * indirect page above PG_LEVEL_4K ("the non-leaf shadow pages are keeping readonly"); a gfn
+ * shadowed only by level-1 pages is write-protected through its SPTEs instead, and a guest write
+ * to it unsyncs the page (not modelled) rather than being emulated.
+ */
 export function gfn_write_tracked(k: kvm, gfn: number): boolean {
   const ids = k.mmu_page_hash[gfn]
   if (!ids) return false
-  for (const id of ids) if (!k.mmu_pages[id]!.role.invalid) return true
+  for (const id of ids) {
+    const sp = k.mmu_pages[id]!
+    if (!sp.role.invalid && sp.role.level > PG_LEVEL_4K) return true
+  }
   return false
 }
 

@@ -62,15 +62,14 @@ describe('mmu.c detect_write_flooding(): level-1 pages', () => {
     expect(lab.kvm.mmu_pages[l1.sp]!.role.invalid).toBe(false)
   })
 
-  // DISAGREEMENT (reported to the lead): in v5.18 account_shadowed() write-tracks a gfn
+  // In v5.18 account_shadowed() write-tracks a gfn
   // (kvm_slot_page_track_add_page(KVM_PAGE_TRACK_WRITE)) only for sp->role.level > PG_LEVEL_4K;
   // a level-1 sp's gfn is only write-protected, and unaccount_shadowed() mirrors this. A guest
   // write to a gfn shadowed only at level 1 therefore does not take the page-track path
   // (page_fault_handle_page_track() is false): the fault unsyncs the sp
   // (mmu_try_to_unsync_pages() -> kvm_unsync_page(), ++mmu_unsync) and the write completes without
-  // emulation, so kvm_mmu_pte_write() never runs. The model's gfn_write_tracked() treats any valid
-  // page as write-tracking its gfn, so the write traps, is emulated and counts in mmu_pte_write.
-  it.fails('a write to a gfn shadowed only by a level-1 page is not emulated (account_shadowed() tracks level > 4K only)', () => {
+  // emulation, so kvm_mmu_pte_write() never runs (the lab does not model unsync: nothing happens).
+  it('a write to a gfn shadowed only by a level-1 page is not emulated (account_shadowed() tracks level > 4K only)', () => {
     const lab = create_lab('free-obsolete')
     lab.ops(switch_to(0, 'A'), fault(0, pml4_gva(1)), switch_to(1, 'B'))
     const l1 = Object.values(lab.kvm.mmu_pages).find((p) => p.role.level === 1)!

@@ -12,8 +12,9 @@ import { kvm_mmu_commit_zap_page, kvm_mmu_prepare_zap_page, type InvalidList } f
 /**
  * A guest write (aligned, 8 bytes) by `vcpu` to guest frame `gfn`.
  *
- * Only a write-tracked gfn (one that a valid indirect shadow page shadows) traps; any other write
- * goes straight to guest memory and KVM sees nothing.
+ * Only a write-tracked gfn (one that a valid indirect shadow page above level 1 shadows) traps; any
+ * other write goes straight to guest memory (or, for a level-1 page, unsyncs it: not modelled) and
+ * KVM sees nothing.
  * A trapped write is a page fault that page_fault_handle_page_track() turns into emulation, after
  * shadow_page_table_clear_flood() reset the flooding count of the pages on the faulting vCPU's
  * walk. The walk always starts at the vCPU's current root, so a vCPU's writes to the page of its
