@@ -22,7 +22,7 @@ describe('LabApi over IPC', () => {
       call: vi.fn(async (name: string) => ({ ok: true, value: name })),
       onAny: (l: (e: string, p: unknown) => void) => ((emit = l), () => {}),
     } as unknown as LabService
-    const off = registerLabIpc({ service, isTrusted: (e) => (e as { ok: boolean }).ok })
+    const off = registerLabIpc({ service, isTrusted: (e) => (e as unknown as { ok: boolean }).ok })
     expect([...handlers.keys()].sort()).toEqual(LAB_REQUEST_NAMES.map((n) => `lab:${n}`).sort())
 
     expect(await handlers.get('lab:listSessions')!({ ok: true }, {})).toEqual({ ok: true, value: 'listSessions' })
