@@ -75,15 +75,19 @@ export function compareSessions(a: Session, b: Session): CompareResult {
   // Same operations (over the common prefix, if one recording is incomplete).
   const ia = a.allOperations()
   const ib = b.allOperations()
-  for (let i = 0; i < n; i++) {
-    const x = ia.next().value as Op
-    const y = ib.next().value as Op
-    if (opKey(x) !== opKey(y)) {
-      throw new SessionError(`${a.path} and ${b.path} were not recorded from the same operations (op ${i} is ${opKey(x)} vs ${opKey(y)})`)
+  try {
+    for (let i = 0; i < n; i++) {
+      const x = ia.next().value as Op
+      const y = ib.next().value as Op
+      if (opKey(x) !== opKey(y)) {
+        throw new SessionError(`${a.path} and ${b.path} were not recorded from the same operations (op ${i} is ${opKey(x)} vs ${opKey(y)})`)
+      }
     }
+  } finally {
+    // Close the statements: an open iterator keeps its connection busy.
+    ia.return(undefined)
+    ib.return(undefined)
   }
-  ia.return(undefined)
-  ib.return(undefined)
   const ka = a.stateAt(0)
   const kb = b.stateAt(0)
   if (ka.n_max_mmu_pages !== kb.n_max_mmu_pages) {

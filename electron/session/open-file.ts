@@ -73,8 +73,17 @@ export function checkSessionHeader(path: string): void {
   }
 }
 
+/** Files up to this size are checked with PRAGMA quick_check on open (about 5 ms per MB). */
+export const VERIFY_AUTO_MAX_BYTES = 64 * 1024 * 1024
+
 export interface OpenOptions {
   readonly?: boolean
+  /**
+   * Run SQLite's quick_check on open, so a damaged page anywhere is reported at once: true,
+   * false, or 'auto' (default: files up to VERIFY_AUTO_MAX_BYTES). Without it, damage is
+   * reported when a query reaches it, still as a SessionError.
+   */
+  verify?: boolean | 'auto'
   /** better-sqlite3 addon path (Electron-ABI build), passed to the Database constructor. */
   nativeBinding?: string
 }
@@ -82,6 +91,7 @@ export interface OpenOptions {
 /** Turns an error from SQLite on a session file into one sentence. */
 export function damaged(path: string, e: unknown): SessionError {
   if (e instanceof SessionError) return e
+  if (e instanceof Error) e.message = e.message.replace(/\s*\n\s*/g, ' ')
   if (isSqliteError(e)) {
     if (e.code === 'SQLITE_NOTADB' || e.code === 'SQLITE_CORRUPT' || e.code.startsWith('SQLITE_IOERR')) {
       return new SessionError(`${fileLabel(path)} is damaged (SQLite: ${e.message})`)
@@ -107,6 +117,11 @@ export function openSessionDatabase(path: string, o: OpenOptions = {}): Database
     const missing = REQUIRED_TABLES.filter((t) => !names.has(t))
     if (missing.length) {
       throw new SessionError(`${fileLabel(path)} is damaged (table ${missing[0]} is missing)`)
+    }
+    const verify = o.verify ?? 'auto'
+    if (verify === true || (verify === 'auto' && statSync(path).size <= VERIFY_AUTO_MAX_BYTES)) {
+      const result = db.pragma('quick_check(1)', { simple: true }) as string
+      if (result !== 'ok') throw new SessionError(`${fileLabel(path)} is damaged (SQLite quick_check: ${result.split('\n')[0]})`)
     }
     const version = db.pragma('user_version', { simple: true }) as number
     if (version > SCHEMA_VERSION) {

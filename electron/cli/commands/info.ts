@@ -7,7 +7,7 @@ import type { Io } from '../io'
 export const help = `Usage: rootlab info FILE [--json]
 
 Shows what a session file holds: policy, scenario, seed, vCPUs, transitions, whether the
-recording completed, and its digest.
+recording completed, and its digest. Checks the whole file for damage first.
   --json   one JSON object: schema_version, app_version, policy, scenario, seed, vcpus,
            transitions, complete (and more fields)
 `
@@ -18,7 +18,7 @@ export function run(argv: string[], io: Io): number {
     io.out(help)
     return 0
   }
-  const s = openSession(positionals[0]!)
+  const s = openSession(positionals[0]!, { verify: true })
   try {
     const i = s.info()
     if (values.json) {

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest'
+import { kvm_create } from '../../sim/state'
+import { create_machine } from '../../sim/step'
+import type { kvm } from '../../sim/types'
+import { decodeCheckpoint, encodeCheckpoint } from './checkpoint-codec'
+import { decodeChunk, ChunkEncoder, StringTable } from './codec'
+import { scenarioOps } from './testing/fixtures'
+import type { Transition } from '../../sim/transitions'
+
+function busyState(): { k: kvm; ts: Transition[] } {
+  const k = kvm_create({ vcpus: 3, n_max_mmu_pages: 200 })
+  const ts: Transition[] = []
+  const m = create_machine(k, 'free-obsolete-buggy', (t) => ts.push({ ...t }))
+  for (const op of scenarioOps('mixed', 3, 600, 11)) m.run_op(op)
+  return { k, ts }
+}
+
+describe('checkpoints', () => {
+  it('round-trip a busy state exactly, in the compact format', () => {
+    const { k } = busyState()
+    const blob = encodeCheckpoint(k)
+    expect(blob[0]).toBe(2)
+    expect(decodeCheckpoint(blob)).toEqual(k)
+    expect(decodeCheckpoint(encodeCheckpoint(kvm_create({ vcpus: 1, n_max_mmu_pages: 64 })))).toEqual(kvm_create({ vcpus: 1, n_max_mmu_pages: 64 }))
+  })
+
+  it('fall back to plain JSON when a page has a field the codec does not know', () => {
+    const { k } = busyState()
+    const first = Object.values(k.mmu_pages)[0] as unknown as Record<string, unknown>
+    first.new_field = 42
+    const blob = encodeCheckpoint(k)
+    expect(blob[0]).toBe(0)
+    expect(decodeCheckpoint(blob)).toEqual(k)
+  })
+})
+
+describe('the chunk codec', () => {
+  it('round-trips every transition of a run, with delta-coded sp ids and interned strings', () => {
+    const { ts } = busyState()
+    const strings = new StringTable()
+    const enc = new ChunkEncoder(strings)
+    for (const t of ts) enc.add(t)
+    const blob = enc.take()
+    expect(blob.length / ts.length).toBeLessThan(8)
+    expect(decodeChunk(blob, 1, 0, ts.length, strings.texts)).toEqual(ts)
+    expect(() => decodeChunk(blob.subarray(0, blob.length - 3), 1, 0, ts.length, strings.texts)).toThrow(RangeError)
+  })
+})
