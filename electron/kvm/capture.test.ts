@@ -76,3 +76,33 @@ describe.skipIf(!host.ok)('capture on the host\'s KVM vs the model (free-obsolet
     expect(agree).toBeGreaterThanOrEqual(RANDOM_SCRIPTS / 2)
   })
 })
+
+describe.skipIf(!host.ok)('rootlab capture end to end', () => {
+  it('captures the worked example into a session whose kernel events all agree', async () => {
+    const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs')
+    const { tmpdir } = await import('node:os')
+    const { join } = await import('node:path')
+    const { runCapture } = await import('./capture-command')
+    const Database = (await import('better-sqlite3')).default
+    const dir = mkdtempSync(join(tmpdir(), 'rootlab-capture-test-'))
+    try {
+      const script = join(dir, 'we.json')
+      const { format_op } = await import('../../sim/script')
+      const we = NAMED_SCRIPTS['worked-example']!
+      writeFileSync(script, JSON.stringify({ vcpus: we.vcpus, ops: we.ops.map(format_op) }))
+      let stdout = ''
+      let stderr = ''
+      const io = { out: (t: string) => { stdout += t }, err: (t: string) => { stderr += t } }
+      const code = await runCapture(['--script', script, '--out', join(dir, 'we.rootlab'), '--trace', join(dir, 'we.trace'), '--json'], io)
+      expect(stderr).toBe('')
+      expect(code).toBe(0)
+      expect(JSON.parse(stdout)).toMatchObject({ agree: true, explained: true, ops: 21, unknown_lines: 0, lost_events: 0 })
+      const db = new Database(join(dir, 'we.rootlab'), { readonly: true })
+      expect(db.prepare("SELECT COUNT(*) AS n FROM kernel_events WHERE agreement <> 'agree'").get()).toEqual({ n: 0 })
+      expect(db.prepare("SELECT value FROM kernel_trace WHERE key = 'source'").get()).toEqual({ value: 'capture' })
+      db.close()
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }, 60_000)
+})

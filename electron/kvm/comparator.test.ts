@@ -50,6 +50,20 @@ describe.skipIf(!shared.dir)('comparator on the shared real traces', () => {
     expect(c.teardown!.classification).toBe('agree')
   })
 
+  it('the same kernel events disagree with the buggy v5.18.0 policy (527d5cd7eece) and with v5.17 (reload-all)', () => {
+    const { script, trace } = loadPair(shared.dir!, 'worked-example-zap-prev-root')
+    const marked = splitByMarkers(parseTrace(trace))[0]!
+    // v5.18.0: __kvm_mmu_free_obsolete_roots() tests mmu->root.hpa in the prev-roots loop, so
+    // vCPU 0 keeps the zapped prev root C at op 19: the kernel's second zap of C is missing.
+    const buggy = compareMarked(script, marked, { policy: 'free-obsolete-buggy', alignment: 'pvm-batch' })
+    expect(buggy.explained).toBe(false)
+    expect(describeGroup(buggy.disagreements[0]!)).toBe(
+      'op 19: run vcpu 0: kernel (trace line 79): prepare_zap gfn 0xc l4 gen 0 invalid root 0 | model: (none)')
+    const v517 = compareMarked(script, marked, { policy: 'reload-all', alignment: 'pvm-batch' })
+    expect(v517.explained).toBe(false)
+    expect(v517.disagreements[0]!.group).toBe(19)
+  })
+
   it('a kernel event the model lacks is a disagreement with the op index', () => {
     const { script, trace } = loadPair(shared.dir!, 'worked-example-zap-prev-root')
     // Drop the zap of op 18 from the kernel side: op 18 and everything it causes must be reported.

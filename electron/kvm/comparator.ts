@@ -19,6 +19,7 @@
  */
 import type { KernelEvent } from './kernel-events'
 import { chooseExecutions, runModel, type HostVariant, type MmuEvent, type ModelEvent, type ModelRun } from './model-runner'
+import type { Policy } from '../../sim/types'
 import type { Alignment, OpGroup } from './op-groups'
 
 export type Classification = 'agree' | 'host-difference' | 'disagree'
@@ -85,6 +86,8 @@ export interface Comparison {
 export interface CompareOptions {
   vcpus: number
   n_max_mmu_pages: number
+  /** The model's policy (default free-obsolete: the kernels compared have fix cf4a8693d97a). */
+  policy?: Policy
   /** The primary alignment (default: the one `groups` were made with, 'reentry'). */
   alignment?: Alignment
   /**
@@ -147,7 +150,7 @@ export function compare(
   groups: readonly OpGroup[], kernel: readonly KernelEvent[][], teardown: readonly KernelEvent[] | null, o: CompareOptions,
 ): Comparison {
   const primary: HostProfile = { alignment: o.alignment ?? 'reentry', variant: 'upstream' }
-  const params = { vcpus: o.vcpus, n_max_mmu_pages: o.n_max_mmu_pages }
+  const params = { vcpus: o.vcpus, n_max_mmu_pages: o.n_max_mmu_pages, policy: o.policy ?? 'free-obsolete' }
   const base = runModel(chooseExecutions(groups, kernel, teardown, params).groups, params)
   const up = diffs(base, kernel, teardown)
   const upFirst = firstIndex(up)

@@ -4,6 +4,7 @@
  * (kernel-events.ts), and the comparator.
  */
 import type { Script } from '../../sim/script'
+import type { Policy } from '../../sim/types'
 import { compare, type Comparison } from './comparator'
 import type { KernelEvent, MarkedScript } from './kernel-events'
 import { scriptOpGroups, type Alignment } from './op-groups'
@@ -20,7 +21,7 @@ export class TraceMismatchError extends Error {
  * do not fit the script (an op marker missing or out of range: a truncated or foreign trace).
  */
 export function compareMarked(
-  script: Script, marked: MarkedScript, o: { n_max_mmu_pages?: number; alignment?: Alignment } = {},
+  script: Script, marked: MarkedScript, o: { n_max_mmu_pages?: number; alignment?: Alignment; policy?: Policy } = {},
 ): Comparison {
   const n_max_mmu_pages = o.n_max_mmu_pages ?? CAPTURE_N_MAX_MMU_PAGES
   const alignment = o.alignment ?? 'reentry'
@@ -35,6 +36,6 @@ export function compareMarked(
   const groups = scriptOpGroups(script.ops, script.vcpus, alignment)
   const kernel: KernelEvent[][] = groups.map((g) => marked.byOp.get(g.index) ?? [])
   return compare(groups, kernel, marked.sawTeardown ? marked.teardown : null, {
-    vcpus: script.vcpus, n_max_mmu_pages, alignment, regroup: (a) => scriptOpGroups(script.ops, script.vcpus, a),
+    vcpus: script.vcpus, n_max_mmu_pages, alignment, policy: o.policy, regroup: (a) => scriptOpGroups(script.ops, script.vcpus, a),
   })
 }
