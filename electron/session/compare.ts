@@ -18,7 +18,7 @@
  */
 import type { CompareResult, CompareSummary } from '../api/contract'
 import { apply_transition } from '../../sim/apply'
-import { canonical_line } from '../../sim/digest'
+import { canonicalLine } from './canonical'
 import { is_obsolete_sp, to_shadow_page } from '../../sim/state'
 import type { Transition } from '../../sim/transitions'
 import type { kvm, Op } from '../../sim/types'
@@ -61,7 +61,7 @@ function opTransitions(s: Session, prevEnd: number, end: number): Transition[] {
 
 function sameTransitions(a: Transition[], b: Transition[]): boolean {
   if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (canonical_line(a[i]!) !== canonical_line(b[i]!)) return false
+  for (let i = 0; i < a.length; i++) if (canonicalLine(a[i]!) !== canonicalLine(b[i]!)) return false
   return true
 }
 

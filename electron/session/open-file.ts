@@ -36,7 +36,7 @@ export function checkSessionHeader(path: string): void {
   }
   if (size === 0) throw new SessionError(`${name} is empty, not a Root Lab session`)
   const head = Buffer.alloc(100)
-  let got = 0
+  let got: number
   try {
     const fd = openSync(path, 'r')
     try {

@@ -19,7 +19,6 @@
 import { createHash } from 'node:crypto'
 import { existsSync, rmSync, statSync } from 'node:fs'
 import Database from 'better-sqlite3'
-import { canonical_line } from '../../sim/digest'
 import { SIM_MODEL_VERSION } from '../../sim/index'
 import {
   DEFAULT_N_MAX_MMU_PAGES, ParamError, scenario_ops, validate_scenario_params, type ScenarioName, type ScenarioProgress,
@@ -30,6 +29,7 @@ import { create_machine } from '../../sim/step'
 import { is_root_zap, type Transition } from '../../sim/transitions'
 import { POLICIES, type Op } from '../../sim/types'
 import { encodeCheckpoint } from './checkpoint-codec'
+import { canonicalLine } from './canonical'
 import { ChunkEncoder, KIND_INDEX, StringTable } from './codec'
 import { SessionError } from './errors'
 import { APP_VERSION, writeMeta } from './meta'
@@ -41,7 +41,7 @@ import type { RecorderTuning, RecordOptions, RecordProgress, RecordSummary } fro
 export const DEFAULT_TUNING: RecorderTuning = {
   chunkTarget: 2048,
   chunkMax: 16384,
-  checkpointInterval: 2048,
+  checkpointInterval: 4096,
   commitTransitions: 65536,
   commitMs: 200,
 }
@@ -238,7 +238,7 @@ function record(db: Database.Database, o: RecordOptions, src: ResolvedSource, tu
   const machine = create_machine(state, o.policy, (t: Transition) => {
     enc.add(t)
     summary.add(t, KIND_INDEX[t.kind]!)
-    lines += canonical_line(t) + '\n'
+    lines += canonicalLine(t) + '\n'
     if (t.kind === 'kvm_mmu_prepare_zap_page') {
       if (is_root_zap(t)) zapRows.push([t.seq, t.vcpu, t.sp, t.gfn])
     } else if (t.kind === 'finding') {

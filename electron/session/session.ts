@@ -8,10 +8,10 @@ import { existsSync, statSync } from 'node:fs'
 import Database from 'better-sqlite3'
 import type { Bookmark, DensityResult, SqlResult, TransitionRow } from '../api/contract'
 import { apply_transition } from '../../sim/apply'
-import { canonical_line } from '../../sim/digest'
 import { is_transition_kind, TRANSITION_KINDS, type Transition } from '../../sim/transitions'
 import { POLICIES, type kvm, type Op, type Policy } from '../../sim/types'
 import { state_view, type StateView } from '../../sim/view'
+import { canonicalLine } from './canonical'
 import { decodeCheckpoint } from './checkpoint-codec'
 import { KIND_INDEX } from './codec'
 import { density } from './density'
@@ -116,7 +116,7 @@ export class Session {
       const m = this.meta
       const count = (table: string) => (this.db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number)
       const complete = m.get('complete') === '1'
-      let params: Record<string, unknown> = {}
+      let params: Record<string, unknown>
       try {
         params = JSON.parse(m.get('params') ?? '{}') as Record<string, unknown>
       } catch {
@@ -499,7 +499,7 @@ export class Session {
       const h = createHash('sha256')
       for (let i = 0; i < this.store.chunks.length; i++) {
         let s = ''
-        for (const t of this.store.decode(i)) s += canonical_line(t) + '\n'
+        for (const t of this.store.decode(i)) s += canonicalLine(t) + '\n'
         h.update(s)
       }
       return h.digest('hex')
