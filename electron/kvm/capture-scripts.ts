@@ -66,6 +66,19 @@ export const NAMED_SCRIPTS: Record<string, Script> = {
   },
 }
 
+/**
+ * mmu.c make_mmu_pages_available() -> kvm_mmu_zap_oldest_mmu_pages(): 80 roots on two vCPUs with
+ * n_max_mmu_pages 64 (KVM_SET_NR_MMU_PAGES): unused roots are recycled oldest first, in batches
+ * of KVM_REFILL_PAGES - avail. Capture it with RECYCLING_N_MAX_MMU_PAGES.
+ */
+export const RECYCLING_N_MAX_MMU_PAGES = 64
+export function recyclingScript(): Script {
+  const ops: Op[] = []
+  for (let i = 0; i < 80; i++) ops.push(cr3(i % 2, 0x10 + i), run(i % 2))
+  for (let i = 0; i < 10; i++) ops.push(cr3(0, 0x10 + i), run(0))
+  return { vcpus: 2, ops }
+}
+
 export interface RandomScriptOptions {
   seed: number
   /** Number of operations (default 20-60, random). */

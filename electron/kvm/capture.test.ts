@@ -9,7 +9,7 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import type { Script } from '../../sim/script'
 import { captureScripts, type CaptureOutcome } from './capture'
-import { NAMED_SCRIPTS, randomScript } from './capture-scripts'
+import { NAMED_SCRIPTS, randomScript, recyclingScript, RECYCLING_N_MAX_MMU_PAGES } from './capture-scripts'
 import { describeGroup } from './comparator'
 import { checkCaptureHost } from './native-helper'
 
@@ -27,10 +27,19 @@ const random: { seed: number; neutral: boolean; script: Script }[] = Array.from(
 describe.skipIf(!host.ok)('capture on the host\'s KVM vs the model (free-obsolete)', () => {
   const h = host as Extract<typeof host, { ok: true }>
   let outcome: CaptureOutcome
+  let recycling: CaptureOutcome
   beforeAll(async () => {
     console.log(`capture host: ${h.paging}; alignment ${h.alignment}`)
     outcome = await captureScripts(h.bin, [...names.map((n) => NAMED_SCRIPTS[n]!), ...random.map((r) => r.script)], { alignment: h.alignment })
+    recycling = await captureScripts(h.bin, [recyclingScript()], { alignment: h.alignment, n_max_mmu_pages: RECYCLING_N_MAX_MMU_PAGES })
   }, 120_000)
+
+  it('recycling (KVM_SET_NR_MMU_PAGES 64, kvm_mmu_zap_oldest_mmu_pages) agrees', () => {
+    const c = recycling.results[0]!.comparison
+    expect(c.disagreements.map(describeGroup)).toEqual([])
+    expect(c.agree).toBe(true)
+    expect(c.groups.some((g) => g.kernel.filter((e) => e.kind === 'kvm_mmu_prepare_zap_page').length > 10)).toBe(true)
+  })
 
   it('the trace is complete and fully readable', () => {
     expect(outcome.parsed.unknown).toBe(0)
