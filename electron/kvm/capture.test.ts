@@ -48,7 +48,6 @@ describe.skipIf(!host.ok)('capture on the host\'s KVM vs the model (free-obsolet
     for (const r of outcome.results) {
       expect(r.marked.preamble).toEqual([])
       expect(r.marked.sawTeardown).toBe(true)
-      expect(r.marked.foreign).toBe(0)
     }
   })
 
