@@ -61,3 +61,26 @@ describe('rootlab capture refusals', () => {
     expect(planText([NAMED_SCRIPTS['worked-example']!], 1024)).toContain('op 18 write 1 c800\nop 19 run 0\nop 20 run 1\nend\n')
   })
 })
+
+describe('host paging detection (/sys/module)', () => {
+  it('tells shadow paging (PVM, ept=N, npt=0) from TDP and from no KVM module', async () => {
+    const { mkdirSync } = await import('node:fs')
+    const { hostPaging } = await import('./native-helper')
+    const sys = (name: string, files: Record<string, string>): string => {
+      const root = join(dir, 'sys-' + name)
+      for (const [f, v] of Object.entries(files)) {
+        mkdirSync(join(root, f, '..'), { recursive: true })
+        writeFileSync(join(root, f), v + '\n')
+      }
+      mkdirSync(root, { recursive: true })
+      return root
+    }
+    expect(hostPaging(sys('pvm', { 'kvm_pvm/parameters/pvm_native': 'Y', 'kvm/parameters/tdp_mmu': 'N' })))
+      .toEqual({ shadow: true, pvm: true, describe: 'kvm_pvm (PVM: shadow paging, tdp_mmu=N)' })
+    expect(hostPaging(sys('ept-on', { 'kvm_intel/parameters/ept': 'Y', 'kvm/parameters/tdp_mmu': 'Y' })))
+      .toEqual({ shadow: false, pvm: false, describe: 'kvm_intel ept=Y, tdp_mmu=Y' })
+    expect(hostPaging(sys('ept-off', { 'kvm_intel/parameters/ept': 'N' })).shadow).toBe(true)
+    expect(hostPaging(sys('npt-off', { 'kvm_amd/parameters/npt': '0' })).shadow).toBe(true)
+    expect(hostPaging(sys('none', {})).describe).toBe('no kvm_intel, kvm_amd or kvm_pvm module loaded')
+  })
+})
