@@ -19,6 +19,15 @@ function oneLine(s: string): string {
 
 /** Runs the CLI; resolves with the exit status. */
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
+  if (io === processIo) {
+    // `rootlab events ... | head`: a closed pipe ends the output quietly, as with other tools.
+    for (const stream of [process.stdout, process.stderr]) {
+      stream.on('error', (e: NodeJS.ErrnoException) => {
+        if (e.code === 'EPIPE') process.exit(0)
+        throw e
+      })
+    }
+  }
   const [name, ...rest] = argv
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.out(HELP)

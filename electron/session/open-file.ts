@@ -113,6 +113,10 @@ export function openSessionDatabase(path: string, o: OpenOptions = {}): Database
       readonly: o.readonly ?? true, fileMustExist: true,
       ...(o.nativeBinding ? { nativeBinding: o.nativeBinding } : {}),
     })
+    // Reads of checkpoints and chunks are random over the file: a 32 MB page cache keeps the
+    // b-tree pages above them in memory. (No mmap: a file truncated under a mapping would
+    // crash the process with SIGBUS instead of giving an error.)
+    db.pragma('cache_size = -32768')
     const names = new Set((db.prepare(`SELECT name FROM sqlite_schema WHERE type = 'table'`).pluck().all() as string[]))
     const missing = REQUIRED_TABLES.filter((t) => !names.has(t))
     if (missing.length) {

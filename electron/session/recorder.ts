@@ -295,6 +295,9 @@ function record(db: Database.Database, o: RecordOptions, src: ResolvedSource, tu
     ops++
     if (enc.count >= tuning.chunkTarget) sealChunk()
     if (seq - lastCkpt >= tuning.checkpointInterval) {
+      // A checkpoint also closes the chunk, so a replay from it never decodes transitions
+      // that come before it.
+      sealChunk()
       ckptRows.push([seq, ops - 1, encodeCheckpoint(state)])
       lastCkpt = seq
     }

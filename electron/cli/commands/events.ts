@@ -1,5 +1,5 @@
 /** rootlab events: the transitions of a session, filtered. */
-import { TRANSITION_KINDS, transition_fields, type Transition } from '../../../sim/transitions'
+import { is_root_zap, TRANSITION_KINDS, transition_fields, type Transition } from '../../../sim/transitions'
 import { openSession } from '../../session/index'
 import { intFlag, parse, seqFlag } from '../args'
 import { hex, table } from '../format'
@@ -11,6 +11,8 @@ Lists transitions in seq order.
   --kind K,...   only these kinds (e.g. mmu_alloc_root,mmu_free_root_page,kvm_mmu_prepare_zap_page)
   --vcpu N       only transitions of vCPU N
   --from SEQ     first seq (default 1);  --to SEQ  last seq (default: the end)
+  --root-zaps    only root zaps (kvm_mmu_prepare_zap_page of a root in use, as the debugger's
+                 "next root zap" means it)
   --limit N      at most N transitions
   --json         a JSON array of {seq, op, kind, vcpu, ...fields}; gfn, pgd, gva, cr3 as hex strings
 `
@@ -36,13 +38,15 @@ function fieldsText(t: Transition): string {
 export function run(argv: string[], io: Io): number {
   const { values, positionals } = parse(argv, {
     kind: { type: 'string' }, vcpu: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, limit: { type: 'string' },
-    json: { type: 'boolean' },
+    json: { type: 'boolean' }, 'root-zaps': { type: 'boolean' },
   }, { min: 1, max: 1, names: 'FILE' })
   if (values.help) {
     io.out(help)
     return 0
   }
-  const kinds = values.kind === undefined ? undefined : String(values.kind).split(',').map((k) => k.trim()).filter(Boolean)
+  const rootZaps = Boolean(values['root-zaps'])
+  if (rootZaps && values.kind !== undefined) throw new UsageError('give either --kind or --root-zaps, not both')
+  const kinds = rootZaps ? ['kvm_mmu_prepare_zap_page'] : values.kind === undefined ? undefined : String(values.kind).split(',').map((k) => k.trim()).filter(Boolean)
   for (const k of kinds ?? []) {
     if (!(TRANSITION_KINDS as readonly string[]).includes(k)) throw new UsageError(`unknown kind "${k}" (allowed: ${TRANSITION_KINDS.join(', ')})`)
   }
@@ -53,12 +57,14 @@ export function run(argv: string[], io: Io): number {
   const s = openSession(positionals[0]!)
   try {
     const q = { ...(kinds ? { kinds } : {}), ...(vcpu !== undefined ? { vcpu } : {}), ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) }
+    const wanted = (t: Transition) => !rootZaps || is_root_zap(t)
     let n = 0
     if (values.json) {
       io.out('[')
       let buf: string[] = []
       for (const t of s.iterate(q)) {
         if (n >= limit) break
+        if (!wanted(t)) continue
         buf.push((n === 0 ? '\n' : ',\n') + JSON.stringify(eventJson(t)))
         n++
         if (buf.length >= 1000) {
@@ -78,6 +84,7 @@ export function run(argv: string[], io: Io): number {
     let first = true
     for (const t of s.iterate(q)) {
       if (n >= limit) break
+      if (!wanted(t)) continue
       page.push([t.seq, t.op, t.vcpu === null ? '-' : t.vcpu, t.kind, fieldsText(t)])
       n++
       if (page.length >= 2000) {
