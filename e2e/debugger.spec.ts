@@ -218,6 +218,22 @@ test('keyboard shortcuts step, jump, play and open the help', async ({ lab, page
   await expect(help).toBeHidden()
 })
 
+test('the history of a slot lists when it changed, and "Next change" goes there', async ({ lab, page }) => {
+  await lab.open()
+  await vcpu(page, 0).getByRole('button', { name: 'History of vCPU 0 prev_roots[0]' }).click()
+  await waitForIdle(page)
+  const history = page.getByRole('region', { name: /^History/ })
+  await expect(history).toContainText('vCPU 0 prev_roots[0]')
+  const changes = history.getByRole('list', { name: 'Changes of vCPU 0 prev_roots[0]' }).getByRole('button')
+  await expect(changes.first()).toBeVisible()
+  const first = (await changes.first().innerText()).trim()
+  await history.getByRole('button', { name: 'Next change' }).click()
+  await waitForIdle(page)
+  await expect(seqBox(page)).toHaveValue(first)
+  await expect(vcpu(page, 0).getByRole('group', { name: 'prev_roots[0]', exact: true })).toHaveClass(/changed/)
+  await shot(page, 'history')
+})
+
 test('a link to a moment restores it', async ({ lab, page }) => {
   await lab.open()
   await seqBox(page).fill('300')
@@ -280,6 +296,8 @@ test.describe('in the dark theme', () => {
     await click(page, 'Next root zap')
     const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor)
     expect(bg).toBe('rgb(14, 17, 22)')
+    const r = await new AxeBuilder({ page }).analyze()
+    expect(r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes[0]?.target.join(' ')}`)).toEqual([])
     await shot(page, 'dark')
   })
 })

@@ -41,6 +41,7 @@ export const KERNEL_DOCS: Record<TransitionKind, KernelDoc> = {
   kvm_mmu_zap_oldest_mmu_pages: { fn: 'mmu.c: kvm_mmu_zap_oldest_mmu_pages()', text: 'Recycles the oldest shadow pages (mmu_recycled += total_zapped).' },
   make_mmu_pages_available: { fn: 'mmu.c: make_mmu_pages_available()', text: 'Keeps KVM_MIN_FREE_MMU_PAGES free, recycling if needed; result 0 or -ENOSPC.' },
   vcpu_enter_guest: { fn: 'x86.c: vcpu_enter_guest()', text: 'Requests handled in kernel order, kvm_mmu_reload(), then VM-entry: the vCPU is in guest mode.' },
+  kvm_clear_request: { fn: 'kvm_host.h: kvm_clear_request()', text: 'A pending request dropped without running its handler (KVM_REQ_TLB_FLUSH covers KVM_REQ_TLB_FLUSH_CURRENT).' },
   finding: { fn: 'Root Lab invariant (a WARN_ON)', text: 'An invariant did not hold after the previous transition; sp and slot name the object at fault.' },
 }
 

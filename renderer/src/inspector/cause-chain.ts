@@ -41,6 +41,8 @@ export function causeRule(t: TransitionRow): CauseRule | null {
       return { kinds: ['kvm_check_request'], sameVcpu: true, match: (c) => c.request === 'KVM_REQ_MMU_RELOAD' }
     case 'kvm_check_request':
       return { kinds: ['kvm_make_all_cpus_request', 'kvm_make_request'], match: (c, e) => sameRequest(c, e) && (c.kind === 'kvm_make_all_cpus_request' || c.vcpu === e.vcpu) }
+    case 'kvm_clear_request':
+      return { kinds: ['kvm_check_request'], sameVcpu: true }
     case 'kvm_make_all_cpus_request':
       return { kinds: ['kvm_mmu_prepare_zap_page', 'kvm_mmu_zap_all_fast'], match: (c) => c.kind === 'kvm_mmu_zap_all_fast' || c.zapped_root === true }
     case 'kvm_make_request':

@@ -26,7 +26,7 @@ export const SHORTCUTS: readonly Shortcut[] = [
 /** True if a key event belongs to a text input, a select, or an editor. */
 export function isTypingTarget(t: EventTarget | null): boolean {
   if (!(t instanceof HTMLElement)) return false
-  if (t.isContentEditable || t.closest('.cm-editor')) return true
+  if (t.isContentEditable || t.closest('.cm-editor, [data-editor]')) return true
   const tag = t.tagName
   if (tag === 'TEXTAREA' || tag === 'SELECT') return true
   if (tag === 'INPUT') {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import type { StateView } from '../../../sim/view'
 import { changedPaths, slotLabel, slotPath } from './changed-paths'
 import { fieldValue } from './format'
 import { RowWindow } from './row-window'
@@ -59,5 +60,36 @@ describe('RowWindow', () => {
     resolve([1, 2, 3])
     await new Promise((r) => setTimeout(r, 0))
     expect(w.size).toBe(0)
+  })
+})
+
+describe('diffStates', () => {
+  const slot = (sp: number | null) => ({ pgd: sp === null ? null : '0x1000', hpa: sp === null ? null : '0x10', sp })
+  const page = (sp: number, invalid = false) => ({
+    sp, gfn: '0x1', level: 4, root_count: 1, invalid, obsolete: invalid, mmu_valid_gen: 0,
+    write_flooding_count: 0, unsync: false, active: !invalid, held_by: [],
+  })
+  const state = (over: Partial<StateView> = {}): StateView => ({
+    seq: 1, mmu_valid_gen: 0, n_used_mmu_pages: 1, n_max_mmu_pages: 64, findings: 0,
+    vcpus: [{ id: 0, in_guest: false, cr3: '0x1000', root: slot(1), prev_roots: [slot(null), slot(null), slot(null)], requests: [] }],
+    shadow_pages: [page(1)], stats: { mmu_shadow_zapped: 0 } as StateView['stats'], counters: {} as StateView['counters'], ...over,
+  })
+
+  it('names what a step changed with the diff request\'s paths', async () => {
+    const { diffStates } = await import('./state-diff')
+    const a = state()
+    const b = state({
+      seq: 2,
+      vcpus: [{ ...a.vcpus[0]!, requests: ['KVM_REQ_MMU_FREE_OBSOLETE_ROOTS'], prev_roots: [slot(1), slot(null), slot(null)] }],
+      shadow_pages: [page(1, true), page(2)],
+      stats: { mmu_shadow_zapped: 1 } as StateView['stats'],
+    })
+    const paths = diffStates(a, b).map((e) => e.path)
+    expect(paths).toEqual(expect.arrayContaining([
+      'vcpus[0].prev_roots[0].pgd', 'vcpus[0].prev_roots[0].sp', 'vcpus[0].requests',
+      'shadow_pages[1].invalid', 'shadow_pages[2]', 'stats.mmu_shadow_zapped',
+    ]))
+    expect(paths).not.toContain('vcpus[0].root.sp')
+    expect(diffStates(a, a)).toEqual([])
   })
 })

@@ -6,7 +6,9 @@ import { useCursorStore } from './cursor'
 import { useSessionStore } from './session'
 
 const INFO = { session: 's1', path: '/tmp/a.rootlab', transitions: 100, vcpus: 2, policy: 'free-obsolete' }
-const stateAt = (a: Record<string, unknown>) => ({ seq: a.seq, vcpus: [], shadow_pages: [], mmu_valid_gen: 0 })
+const stateAt = (a: Record<string, unknown>) => ({
+  seq: a.seq, vcpus: [], shadow_pages: [], mmu_valid_gen: 0, n_used_mmu_pages: 0, n_max_mmu_pages: 64, stats: {}, counters: {}, findings: 0,
+})
 
 let bridge: FakeBridge
 
@@ -38,6 +40,18 @@ describe('useCursorStore', () => {
     expect(cursor.changed.has('vcpus[0].prev_roots[1]')).toBe(true)
     expect(cursor.changed.has('vcpus[0]')).toBe(true)
     expect(pendingRequests.value).toBe(0)
+  })
+
+  it('computes what a step forward changed itself, without asking for a diff', async () => {
+    await openSession()
+    const cursor = useCursorStore()
+    await cursor.goTo(10)
+    const before = bridge.calls.length
+    await cursor.stepForward()
+    const names = bridge.calls.slice(before).map((c) => c.name)
+    expect(names).toContain('stateAt')
+    expect(names).not.toContain('diff')
+    expect(cursor.current?.seq).toBe(11)
   })
 
   it('clamps to the session: never before 0 nor after the last transition', async () => {

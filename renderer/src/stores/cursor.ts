@@ -12,6 +12,7 @@ import { computed, ref, shallowRef } from 'vue'
 import type { StateDiffEntry, StateView, TransitionRow } from '../../../electron/api/contract'
 import { lab } from '../api/lab'
 import { changedPaths } from '../lib/changed-paths'
+import { diffStates } from '../lib/state-diff'
 import { useSessionStore } from './session'
 
 /** What a jump looks for (the targets of findTransition). */
@@ -58,17 +59,21 @@ export const useCursorStore = defineStore('cursor', () => {
     return Math.max(0, Math.min(last.value, Math.round(s)))
   }
 
-  /** Fetches the moment `s`; applies it unless a newer answer was applied meanwhile. */
+  /**
+   * Fetches the moment `s`; applies it unless a newer answer was applied meanwhile. The state is
+   * shown as soon as it arrives; with `detail`, the transition at `s` and what it changed follow
+   * (the change set is computed here when the state before `s` is the one shown, else asked for).
+   */
   async function fetchMoment(s: number, detail: boolean): Promise<void> {
     const sid = session.id
     if (!sid) return
     const token = ++issued
     const client = lab()
-    const [st, rows, df] = await Promise.all([
-      client.stateAt({ session: sid, seq: s }),
-      detail && s > 0 ? client.transitions({ session: sid, from: s, to: s, limit: 1 }) : null,
-      detail && s > 0 ? client.diff({ session: sid, a: s - 1, b: s }) : null,
-    ])
+    const rowsP = detail && s > 0 ? client.transitions({ session: sid, from: s, to: s, limit: 1 }) : null
+    const prev = state.value
+    const localDiff = detail && prev !== null && prev.seq === s - 1
+    const diffP = detail && s > 0 && !localDiff ? client.diff({ session: sid, a: s - 1, b: s }) : null
+    const st = await client.stateAt({ session: sid, seq: s })
     if (session.id !== sid || token <= applied) return
     if (!st.ok) {
       error.value = st.error
@@ -77,10 +82,13 @@ export const useCursorStore = defineStore('cursor', () => {
     applied = token
     error.value = null
     state.value = st.value
-    if (detail || s === 0) {
-      current.value = rows?.ok ? (rows.value[0] ?? null) : null
-      diff.value = df?.ok ? df.value : []
-    }
+    if (!detail && s !== 0) return
+    diff.value = localDiff && prev ? diffStates(prev, st.value) : []
+    if (s === 0) current.value = null
+    const [rows, df] = await Promise.all([rowsP, diffP])
+    if (session.id !== sid || token !== applied) return
+    current.value = rows?.ok ? (rows.value[0] ?? null) : null
+    if (df) diff.value = df.ok ? df.value : []
   }
 
   async function pumpScrub(): Promise<void> {

@@ -1,0 +1,54 @@
+/**
+ * The difference between two adjacent moments, computed in the renderer from the two StateViews
+ * it already has (stepping forward), so the common step does not ask the Node side for a diff.
+ * Paths use the diff request's format: "vcpus[1].prev_roots[0].sp", "shadow_pages[8].invalid",
+ * "stats.mmu_shadow_zapped"; a page that appears or disappears is "shadow_pages[N]".
+ */
+import type { StateDiffEntry } from '../../../electron/api/contract'
+import type { ShadowPageView, SlotView, StateView } from '../../../sim/view'
+
+function same(a: unknown, b: unknown): boolean {
+  if (a === b) return true
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => x === b[i])
+  return false
+}
+
+function record(out: StateDiffEntry[], base: string, a: Record<string, unknown>, b: Record<string, unknown>): void {
+  for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
+    if (!same(a[k], b[k])) out.push({ path: `${base}${k}`, before: a[k], after: b[k] })
+  }
+}
+
+function slot(out: StateDiffEntry[], base: string, a: SlotView, b: SlotView): void {
+  record(out, `${base}.`, a as unknown as Record<string, unknown>, b as unknown as Record<string, unknown>)
+}
+
+/** What changed from state `a` to state `b`. */
+export function diffStates(a: StateView, b: StateView): StateDiffEntry[] {
+  const out: StateDiffEntry[] = []
+  for (const k of ['mmu_valid_gen', 'n_used_mmu_pages', 'n_max_mmu_pages', 'findings'] as const) {
+    if (a[k] !== b[k]) out.push({ path: k, before: a[k], after: b[k] })
+  }
+  for (let i = 0; i < Math.max(a.vcpus.length, b.vcpus.length); i++) {
+    const va = a.vcpus[i]
+    const vb = b.vcpus[i]
+    if (!va || !vb) continue
+    const base = `vcpus[${i}]`
+    if (va.in_guest !== vb.in_guest) out.push({ path: `${base}.in_guest`, before: va.in_guest, after: vb.in_guest })
+    if (va.cr3 !== vb.cr3) out.push({ path: `${base}.cr3`, before: va.cr3, after: vb.cr3 })
+    slot(out, `${base}.root`, va.root, vb.root)
+    va.prev_roots.forEach((r, j) => { if (vb.prev_roots[j]) slot(out, `${base}.prev_roots[${j}]`, r, vb.prev_roots[j]!) })
+    if (!same(va.requests, vb.requests)) out.push({ path: `${base}.requests`, before: va.requests, after: vb.requests })
+  }
+  const pa = new Map<number, ShadowPageView>(a.shadow_pages.map((p) => [p.sp, p]))
+  for (const p of b.shadow_pages) {
+    const q = pa.get(p.sp)
+    pa.delete(p.sp)
+    if (!q) out.push({ path: `shadow_pages[${p.sp}]`, before: null, after: p })
+    else if (q !== p) record(out, `shadow_pages[${p.sp}].`, q as unknown as Record<string, unknown>, p as unknown as Record<string, unknown>)
+  }
+  for (const q of pa.values()) out.push({ path: `shadow_pages[${q.sp}]`, before: q, after: null })
+  record(out, 'stats.', a.stats as unknown as Record<string, unknown>, b.stats as unknown as Record<string, unknown>)
+  record(out, 'counters.', a.counters as unknown as Record<string, unknown>, b.counters as unknown as Record<string, unknown>)
+  return out
+}
