@@ -12,7 +12,7 @@ const root = import.meta.dirname
 export default defineConfig({
   root,
   build: {
-    ssr: resolve(root, 'electron/cli/main.ts'),
+    ssr: true,
     outDir: resolve(root, 'out/cli'),
     emptyOutDir: true,
     target: 'node20',
@@ -21,7 +21,13 @@ export default defineConfig({
     reportCompressedSize: false,
     rollupOptions: {
       external: ['better-sqlite3', 'electron', ...builtinModules, ...builtinModules.map((m) => `node:${m}`)],
-      output: { format: 'es', entryFileNames: 'main.js', codeSplitting: false },
+      // The recording worker is its own entry: the service starts it with new Worker() next to
+      // the bundle (electron/service/worker-script.ts), so `rootlab serve` records off the main thread.
+      input: {
+        main: resolve(root, 'electron/cli/main.ts'),
+        'recording-worker': resolve(root, 'electron/service/recording-worker.ts'),
+      },
+      output: { format: 'es', entryFileNames: '[name].js' },
     },
   },
   ssr: { noExternal: true, external: ['better-sqlite3'] },

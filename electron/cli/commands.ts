@@ -24,6 +24,20 @@ export const COMMANDS: Command[] = [
   { name: 'compare', summary: 'compare two sessions of the same operations', load: () => import('./commands/compare') },
   { name: 'export', summary: 'export a copy of the session or a Perfetto trace', load: () => import('./commands/export') },
   {
+    name: 'import', summary: 'import a kernel trace (ftrace / trace-cmd text) into a session',
+    load: async () => {
+      const m = await import('../kvm/import-command')
+      return { help: m.IMPORT_HELP, run: (argv) => m.runImport(argv) }
+    },
+  },
+  {
+    name: 'capture', summary: "run a script on this host's KVM and record the kernel's events",
+    load: async () => {
+      const m = await import('../kvm/capture-command')
+      return { help: m.CAPTURE_HELP, run: (argv) => m.runCapture(argv) }
+    },
+  },
+  {
     name: 'serve', summary: 'serve the debugger and the API on 127.0.0.1',
     load: async () => {
       const loader = optional['./serve.ts']
