@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { canonical_line, create_sha256, transitions_digest } from './digest'
+import { canonical_encode, canonical_line, create_byte_writer, create_sha256, kind_index, transitions_digest, write_varint, zigzag } from './digest'
 import type { Transition } from './transitions'
 
 describe('sha256 (FIPS 180-4 test vectors)', () => {
@@ -25,8 +25,31 @@ describe('canonical_line', () => {
     const g = { seq: 1, op: 0, kind: 'kvm_mmu_zap_all_fast', vcpu: null, mmu_valid_gen: 0, used_pages: 5 } as Transition
     expect(canonical_line(g)).toBe('1\t0\tkvm_mmu_zap_all_fast\t-\t0\t5')
   })
-  it('gives the digest of the lines joined by newlines', () => {
+})
+
+describe('canonical_encode (the bytes the digest is taken over)', () => {
+  const bytes = (t: Transition): number[] => {
+    const w = create_byte_writer(2)
+    canonical_encode(t, w)
+    return [...w.buf.subarray(0, w.len)]
+  }
+  it('writes varint seq, op, kind index, vcpu + 1, then the fields (zigzag ints, bool bytes, counted UTF-8)', () => {
     const g = { seq: 1, op: 0, kind: 'kvm_mmu_zap_all_fast', vcpu: null, mmu_valid_gen: 0, used_pages: 5 } as Transition
-    expect(transitions_digest([g])).toBe(create_sha256().update('1\t0\tkvm_mmu_zap_all_fast\t-\t0\t5\n').hex())
+    expect(bytes(g)).toEqual([1, 0, kind_index('kvm_mmu_zap_all_fast'), 0, 0, 10])
+    const f = { seq: 300, op: 2, kind: 'finding', vcpu: 3, rule: 'r', message: 'é', sp: -1, slot: 1 } as Transition
+    expect(bytes(f)).toEqual([0xac, 0x02, 2, kind_index('finding'), 4, 1, 0x72, 2, 0xc3, 0xa9, 1, 2])
+  })
+  it('keeps integers exact up to 2^52 and -1 (INVALID_PAGE) small', () => {
+    expect(zigzag(-1)).toBe(1)
+    const w = create_byte_writer(1)
+    write_varint(w, zigzag(2 ** 52 - 4096))
+    let n = 0
+    for (let i = w.len - 1; i >= 0; i--) n = n * 128 + (w.buf[i]! & 0x7f)
+    expect(n).toBe(zigzag(2 ** 52 - 4096))
+  })
+  it('gives the digest as sha256 of the concatenated bytes', () => {
+    const g = { seq: 1, op: 0, kind: 'kvm_mmu_zap_all_fast', vcpu: null, mmu_valid_gen: 0, used_pages: 5 } as Transition
+    const expected = create_sha256().update_bytes(new Uint8Array([1, 0, kind_index('kvm_mmu_zap_all_fast'), 0, 0, 10, 2, 0, kind_index('kvm_mmu_zap_all_fast'), 0, 2, 0])).hex()
+    expect(transitions_digest([g, { ...g, seq: 2, mmu_valid_gen: 1, used_pages: 0 } as Transition])).toBe(expected)
   })
 })

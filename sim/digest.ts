@@ -2,13 +2,19 @@
  * The canonical encoding of a transition stream and its sha256 digest. Same scenario, seed and
  * policy give the same digest on every run and machine.
  *
- * One line per transition, in seq order, each ending in "\n":
- *     seq TAB op TAB kind TAB vcpu (or "-") { TAB field } for the kind's fields in
- *     TRANSITION_SCHEMA order; int = decimal, bool = 1|0, str = JSON string.
- * The digest is the lowercase hex sha256 of the UTF-8 bytes of all lines.
- * (Node code may hash the same lines with node:crypto; sha256 here is for pure code and tests.)
+ * The digest is the lowercase hex sha256 of the canonical BYTES of every transition, in seq order:
+ *     varint(seq) varint(op) varint(kind index) varint(vcpu + 1, or 0 for none)
+ *     then the kind's fields in TRANSITION_SCHEMA order:
+ *       int  -> zigzag varint (n >= 0 ? 2n : -2n - 1; exact up to 2^52)
+ *       bool -> one byte, 0 or 1
+ *       str  -> varint(UTF-8 length) + UTF-8 bytes
+ * varint = LEB128 (7 bits a byte, low first). The kind index is the kind's position in
+ * TRANSITION_SCHEMA, so new kinds are appended, never inserted. Bytes rather than text keep
+ * recording fast: the session database hashes the same bytes with node:crypto.
+ *
+ * canonical_line() is the same record as one line of text, for people and for equality tests.
  */
-import { transition_fields, type Transition } from './transitions'
+import { TRANSITION_KINDS, transition_fields, TRANSITION_SCHEMA, type FieldType, type Transition, type TransitionKind } from './transitions'
 
 export function canonical_line(t: Transition): string {
   let s = `${t.seq}\t${t.op}\t${t.kind}\t${t.vcpu === null ? '-' : t.vcpu}`
@@ -18,6 +24,89 @@ export function canonical_line(t: Transition): string {
     s += '\t' + (typeof v === 'boolean' ? (v ? '1' : '0') : typeof v === 'string' ? JSON.stringify(v) : String(v))
   }
   return s
+}
+
+/** A growable byte buffer the canonical encoding is written into. */
+export interface ByteWriter {
+  buf: Uint8Array
+  len: number
+}
+
+export function create_byte_writer(capacity = 1 << 16): ByteWriter {
+  return { buf: new Uint8Array(capacity), len: 0 }
+}
+
+function reserve(w: ByteWriter, n: number): void {
+  if (w.len + n <= w.buf.length) return
+  const bigger = new Uint8Array(Math.max(w.buf.length * 2, w.len + n))
+  bigger.set(w.buf.subarray(0, w.len))
+  w.buf = bigger
+}
+
+/** LEB128 of a non-negative integer up to 2^53. */
+export function write_varint(w: ByteWriter, n: number): void {
+  reserve(w, 8)
+  const b = w.buf
+  while (n >= 0x80) {
+    b[w.len++] = (n % 0x80) | 0x80
+    n = Math.floor(n / 0x80)
+  }
+  b[w.len++] = n
+}
+
+/** zigzag: small negative numbers (INVALID_PAGE = -1) stay small. */
+export const zigzag = (n: number): number => (n >= 0 ? n * 2 : -n * 2 - 1)
+
+/** UTF-8 bytes of a string, preceded by their count. */
+export function write_string(w: ByteWriter, s: string): void {
+  const bytes: number[] = []
+  for (let i = 0; i < s.length; i++) {
+    let c = s.charCodeAt(i)
+    if (c < 0x80) bytes.push(c)
+    else if (c < 0x800) bytes.push(0xc0 | (c >> 6), 0x80 | (c & 63))
+    else {
+      if (c >= 0xd800 && c < 0xdc00 && i + 1 < s.length) {
+        const lo = s.charCodeAt(i + 1)
+        if (lo >= 0xdc00 && lo < 0xe000) {
+          c = 0x10000 + ((c - 0xd800) << 10) + (lo - 0xdc00)
+          i++
+          bytes.push(0xf0 | (c >> 18), 0x80 | ((c >> 12) & 63), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63))
+          continue
+        }
+      }
+      bytes.push(0xe0 | (c >> 12), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63))
+    }
+  }
+  write_varint(w, bytes.length)
+  reserve(w, bytes.length)
+  for (const x of bytes) w.buf[w.len++] = x
+}
+
+const KIND_INDEX = Object.fromEntries(TRANSITION_KINDS.map((k, i) => [k, i])) as Record<TransitionKind, number>
+const FIELDS = Object.fromEntries(
+  TRANSITION_KINDS.map((k) => [k, Object.entries(TRANSITION_SCHEMA[k]) as [string, FieldType][]]),
+) as Record<TransitionKind, [string, FieldType][]>
+
+/** The position of a kind in TRANSITION_SCHEMA (its number in the canonical encoding). */
+export function kind_index(kind: TransitionKind): number {
+  return KIND_INDEX[kind]
+}
+
+/** Appends the canonical bytes of `t` to `w`. */
+export function canonical_encode(t: Transition, w: ByteWriter): void {
+  write_varint(w, t.seq)
+  write_varint(w, t.op)
+  write_varint(w, KIND_INDEX[t.kind])
+  write_varint(w, t.vcpu === null ? 0 : t.vcpu + 1)
+  const rec = t as unknown as Record<string, unknown>
+  for (const [name, type] of FIELDS[t.kind]) {
+    const v = rec[name]
+    if (type === 'int') write_varint(w, zigzag(v as number))
+    else if (type === 'bool') {
+      reserve(w, 1)
+      w.buf[w.len++] = v ? 1 : 0
+    } else write_string(w, v as string)
+  }
 }
 
 // --- SHA-256 (FIPS 180-4), streaming, pure TypeScript ---------------------------------------
@@ -36,6 +125,8 @@ const K = new Uint32Array([
 export interface Sha256 {
   /** Adds the UTF-8 bytes of `s`. */
   update(s: string): Sha256
+  /** Adds bytes. */
+  update_bytes(bytes: Uint8Array): Sha256
   /** The digest as lowercase hex; the hasher must not be updated afterwards. */
   hex(): string
 }
@@ -101,6 +192,10 @@ export function create_sha256(): Sha256 {
       }
       return self
     },
+    update_bytes(bytes: Uint8Array): Sha256 {
+      for (let i = 0; i < bytes.length; i++) byte(bytes[i]!)
+      return self
+    },
     hex(): string {
       const bits = total * 8
       byte(0x80)
@@ -115,9 +210,34 @@ export function create_sha256(): Sha256 {
   return self
 }
 
+/** Streaming digest of a transition stream: add transitions in seq order, then hex(). */
+export interface TransitionDigest {
+  add(t: Transition): void
+  hex(): string
+}
+
+export function create_transition_digest(): TransitionDigest {
+  const sha = create_sha256()
+  const w = create_byte_writer()
+  return {
+    add(t: Transition): void {
+      canonical_encode(t, w)
+      if (w.len >= 1 << 15) {
+        sha.update_bytes(w.buf.subarray(0, w.len))
+        w.len = 0
+      }
+    },
+    hex(): string {
+      sha.update_bytes(w.buf.subarray(0, w.len))
+      w.len = 0
+      return sha.hex()
+    },
+  }
+}
+
 /** sha256 hex of the canonical encoding of `transitions` (in the order given, which must be seq order). */
 export function transitions_digest(transitions: Iterable<Transition>): string {
-  const sha = create_sha256()
-  for (const t of transitions) sha.update(canonical_line(t) + '\n')
-  return sha.hex()
+  const d = create_transition_digest()
+  for (const t of transitions) d.add(t)
+  return d.hex()
 }

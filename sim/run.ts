@@ -2,7 +2,7 @@
  * Running a whole list of operations: the summary the CLI's `record --json` prints, computed by
  * the model alone (no database). Used by tests, benchmarks and the README's results table.
  */
-import { create_sha256, canonical_line } from './digest'
+import { create_transition_digest } from './digest'
 import { kvm_create } from './state'
 import { create_machine } from './step'
 import type { Transition } from './transitions'
@@ -32,10 +32,10 @@ export interface RunOptions {
 /** Runs `ops` from a new VM and summarises the result. */
 export function run_ops(ops: Iterable<Op>, o: RunOptions): RunSummary {
   const state = kvm_create({ vcpus: o.vcpus, n_max_mmu_pages: o.n_max_mmu_pages })
-  const sha = o.digest === false ? null : create_sha256()
+  const sha = o.digest === false ? null : create_transition_digest()
   const sink = o.sink
   const m = create_machine(state, o.policy, (t) => {
-    if (sha) sha.update(canonical_line(t) + '\n')
+    if (sha) sha.add(t)
     if (sink) sink(t)
   })
   let operations = 0

@@ -29,7 +29,8 @@ import { create_machine } from '../../sim/step'
 import { is_root_zap, type Transition } from '../../sim/transitions'
 import { POLICIES, type Op } from '../../sim/types'
 import { encodeCheckpoint } from './checkpoint-codec'
-import { canonicalLine } from './canonical'
+import { canonicalEncode } from './canonical'
+import { create_byte_writer } from '../../sim/digest'
 import { ChunkEncoder, KIND_INDEX, StringTable } from './codec'
 import { SessionError } from './errors'
 import { APP_VERSION, writeMeta } from './meta'
@@ -215,7 +216,7 @@ function record(db: Database.Database, o: RecordOptions, src: ResolvedSource, tu
   const enc = new ChunkEncoder(strings)
   const summary = new SummaryBuilder()
   const hash = createHash('sha256')
-  let lines = ''
+  const canonical = create_byte_writer(1 << 17)
 
   // Rows waiting for the next commit.
   type ChunkRow = [number, number, number, number, number, Uint8Array, Uint8Array]
@@ -228,8 +229,8 @@ function record(db: Database.Database, o: RecordOptions, src: ResolvedSource, tu
 
   const sealChunk = (): void => {
     if (enc.count === 0) return
-    hash.update(lines)
-    lines = ''
+    hash.update(canonical.buf.subarray(0, canonical.len))
+    canonical.len = 0
     const row: ChunkRow = [enc.firstSeq, enc.count, enc.firstOp, enc.lastOp, summary.kinds, summary.take(), new Uint8Array(0)]
     row[6] = enc.take()
     chunkRows.push(row)
@@ -238,7 +239,7 @@ function record(db: Database.Database, o: RecordOptions, src: ResolvedSource, tu
   const machine = create_machine(state, o.policy, (t: Transition) => {
     enc.add(t)
     summary.add(t, KIND_INDEX[t.kind]!)
-    lines += canonicalLine(t) + '\n'
+    canonicalEncode(t, canonical)
     if (t.kind === 'kvm_mmu_prepare_zap_page') {
       if (is_root_zap(t)) zapRows.push([t.seq, t.vcpu, t.sp, t.gfn])
     } else if (t.kind === 'finding') {

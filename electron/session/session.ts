@@ -11,7 +11,8 @@ import { apply_transition } from '../../sim/apply'
 import { is_transition_kind, TRANSITION_KINDS, type Transition } from '../../sim/transitions'
 import { POLICIES, type kvm, type Op, type Policy } from '../../sim/types'
 import { state_view, type StateView } from '../../sim/view'
-import { canonicalLine } from './canonical'
+import { canonicalEncode } from './canonical'
+import { create_byte_writer } from '../../sim/digest'
 import { decodeCheckpoint } from './checkpoint-codec'
 import { KIND_INDEX } from './codec'
 import { density } from './density'
@@ -497,10 +498,11 @@ export class Session {
   digest(): string {
     return this.guard(() => {
       const h = createHash('sha256')
+      const w = create_byte_writer(1 << 17)
       for (let i = 0; i < this.store.chunks.length; i++) {
-        let s = ''
-        for (const t of this.store.decode(i)) s += canonicalLine(t) + '\n'
-        h.update(s)
+        for (const t of this.store.decode(i)) canonicalEncode(t, w)
+        h.update(w.buf.subarray(0, w.len))
+        w.len = 0
       }
       return h.digest('hex')
     })
