@@ -66,8 +66,13 @@ export function check_root_count(ctx: Ctx, vcpu: number | null, sp: number, delt
   }
 }
 
-/** A freed shadow page is referenced by no slot. Runs after kvm_mmu_free_page. */
+/** A freed shadow page is referenced by no slot. Runs after kvm_mmu_free_page; O(1) unless it fires. */
 export function check_freed_page(ctx: Ctx, sp: number): void {
+  // The incremental slot count (see check_root_count) says whether any slot still holds the page;
+  // only then are the slots scanned, to name them.
+  const holders = holders_of(ctx)
+  if (!holders.get(sp)) return
+  holders.delete(sp)
   if (count_root_slots(ctx.kvm, sp) === 0) return
   const hpa = sp_hpa(sp)
   for (const v of ctx.kvm.vcpus) {
