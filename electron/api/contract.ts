@@ -268,12 +268,32 @@ export type LabResult<T> = { ok: true; value: T } | { ok: false; error: string }
 // ---------------------------------------------------------------------------------------------
 // Pushed events (Node side -> renderer)
 
+/**
+ * A command from the desktop app's menu, for the renderer to carry out (Electron only). Paths
+ * come from native dialogs, which also allowed them for the service (openSession / exportSession).
+ */
+export type LabMenuCommand =
+  /** File ▸ New Session…: show the recording dialog. */
+  | { command: 'newSession' }
+  /** File ▸ Open Session… / Open Recent: call openSession({ path }) and show it. */
+  | { command: 'openSession'; path: string }
+  /** File ▸ Export Session… / Export Perfetto Trace…: call exportSession for the current session. */
+  | { command: 'exportSession'; format: 'db' | 'perfetto'; out: string }
+  /** File ▸ Close: close the current session. */
+  | { command: 'closeSession' }
+  /** Help ▸ About Root Lab. */
+  | { command: 'about' }
+  /** Help ▸ Keyboard Shortcuts. */
+  | { command: 'shortcuts' }
+
 export interface LabEvents {
   recordingProgress: { recording: string; ops: number; total_ops: number; transitions: number; fraction: number }
   recordingFinished: { recording: string; ok: boolean; session: SessionInfo | null; error: string | null; cancelled: boolean }
+  /** The desktop menu asks the renderer to do something (never sent by `rootlab serve`). */
+  menuCommand: LabMenuCommand
 }
 export type LabEventName = keyof LabEvents
-export const LAB_EVENT_NAMES: readonly LabEventName[] = ['recordingProgress', 'recordingFinished']
+export const LAB_EVENT_NAMES: readonly LabEventName[] = ['recordingProgress', 'recordingFinished', 'menuCommand']
 
 /** The client surface: one async function per request, plus event subscription. */
 export type LabClient = {

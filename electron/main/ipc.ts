@@ -1,12 +1,12 @@
 /**
  * LabApi over Electron IPC: one `ipcMain.handle(ipcChannel(name))` per request of the contract,
  * answering only the app's own pages (trusted-sender.ts), and every pushed event forwarded to
- * every app window on `ipcChannel(event)`. Menu commands go out on `lab:menu` (sendMenuCommand).
+ * every app window on `ipcChannel(event)`. Menu commands go out as the `menuCommand` event (sendMenuCommand).
  */
 import { BrowserWindow, ipcMain, type IpcMainInvokeEvent } from 'electron'
 import { ipcChannel, LAB_REQUEST_NAMES, type LabRequestName, type LabResult } from '../api/contract'
 import type { LabService } from '../service/lab-service'
-import type { LabMenuCommand } from '../preload/bridge'
+import type { LabMenuCommand } from '../api/contract'
 
 export interface IpcOptions {
   service: LabService
@@ -37,7 +37,7 @@ export function registerLabIpc(o: IpcOptions): () => void {
   }
 }
 
-/** Sends a menu command to `win`'s renderer (channel `lab:menu`). */
+/** Sends a menu command to `win`'s renderer (event `menuCommand`, channel `lab:menuCommand`). */
 export function sendMenuCommand(win: BrowserWindow | null | undefined, cmd: LabMenuCommand): void {
-  if (win && !win.isDestroyed()) win.webContents.send(ipcChannel('menu'), cmd)
+  if (win && !win.isDestroyed()) win.webContents.send(ipcChannel('menuCommand'), cmd)
 }

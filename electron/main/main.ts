@@ -5,7 +5,7 @@
  *   policy: the renderer may name only files chosen in native dialogs, recent files, and files
  *   under userData (default session, unnamed recordings);
  * - windows with the security defaults of window-security.ts; IPC only from those windows;
- * - the application menu (menu.ts), whose commands reach the renderer on `lab:menu`;
+ * - the application menu (menu.ts), whose commands reach the renderer as the `menuCommand` event;
  * - recordings in worker threads (never on this thread), cancelled on quit;
  * - better-sqlite3 loaded from its Electron-ABI build (native-binding.ts).
  */

@@ -51,8 +51,8 @@ describe('preload bridge (window.lab)', () => {
     expect(got).toEqual([{ fraction: 0.5 }])
     off()
     expect(listeners.has('lab:recordingProgress')).toBe(false)
-    lab.on('menu', (p) => got.push(p))
-    listeners.get('lab:menu')!({}, { command: 'about' })
+    lab.on('menuCommand', (p) => got.push(p))
+    listeners.get('lab:menuCommand')!({}, { command: 'about' })
     expect(got.at(-1)).toEqual({ command: 'about' })
   })
 

@@ -9,7 +9,7 @@ import { ipcChannel, LAB_EVENT_NAMES, LAB_REQUEST_NAMES, type LabResult } from '
 import type { LabBridge } from './bridge'
 
 const requests = new Set<string>(LAB_REQUEST_NAMES)
-const events = new Set<string>([...LAB_EVENT_NAMES, 'menu'])
+const events = new Set<string>(LAB_EVENT_NAMES)
 
 const bridge: LabBridge = {
   invoke(name: string, args: unknown): Promise<LabResult<unknown>> {
