@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto'
 import { existsSync, statSync } from 'node:fs'
 import Database from 'better-sqlite3'
-import type { Bookmark, DensityResult, SqlResult, TransitionRow } from '../api/contract'
+import type { Bookmark, DensityResult, KernelEventRow, KernelSummary, SqlResult, TransitionRow } from '../api/contract'
 import { apply_transition } from '../../sim/apply'
 import { is_transition_kind, TRANSITION_KINDS, type Transition } from '../../sim/transitions'
 import { POLICIES, type kvm, type Op, type Policy } from '../../sim/types'
@@ -18,6 +18,7 @@ import { KIND_INDEX } from './codec'
 import { density } from './density'
 import { SessionError } from './errors'
 import { fieldHistory } from './field-history'
+import { hasKernelTables, kernelEvents, kernelSummary, type KernelEventQuery } from './kernel-events'
 import { readMeta } from './meta'
 import { damaged, fileLabel, openSessionDatabase, type OpenOptions } from './open-file'
 import { exportPerfetto } from './perfetto'
@@ -142,8 +143,19 @@ export class Session {
         started: m.get('started') ?? '',
         finished: m.get('finished') ?? null,
         digest: complete ? m.get('digest') ?? null : null,
+        kernel: hasKernelTables(this.db),
       }
     })
+  }
+
+  /** The kernel trace's events beside the model's (rootlab import / capture), or null if none. */
+  kernelSummary(): KernelSummary | null {
+    return this.guard(() => kernelSummary(this.db))
+  }
+
+  /** The kernel's events of the op groups overlapping [fromOp, toOp] (kernel-events.ts); [] if none. */
+  kernelEvents(q: KernelEventQuery = {}): KernelEventRow[] {
+    return this.guard(() => kernelEvents(this.db, q))
   }
 
   /** Final stats, counters and findings (from meta, or by replaying to the end if incomplete). */
@@ -193,7 +205,7 @@ export class Session {
     } else base = this.checkpointAtOrBefore(seq)
     const state = base.state
     try {
-      for (const t of this.store.range(base.seq + 1, seq)) apply_transition(state, t)
+      this.store.forEach(base.seq + 1, seq, (t) => apply_transition(state, t))
     } catch (e) {
       if (e instanceof SessionError) throw e
       throw new SessionError(`${fileLabel(this.path)} is damaged (replaying to seq ${seq} failed: ${(e as Error).message})`)

@@ -88,6 +88,24 @@ export class ChunkStore {
     return this.decode(i)[seq - this.chunks[i]!.firstSeq]!
   }
 
+  /**
+   * Calls `fn` for every transition with from <= seq <= to, in order: the unfiltered forward walk
+   * of a replay, as a plain loop (no generator per transition: stateAt spends its time here).
+   */
+  forEach(from: number, to: number, fn: (t: Transition) => void): void {
+    if (from > to || this.chunks.length === 0) return
+    from = Math.max(from, 1)
+    to = Math.min(to, this.total)
+    if (from > to) return
+    const b = this.chunkIndexOf(to)
+    for (let i = this.chunkIndexOf(from); i <= b; i++) {
+      const c = this.chunks[i]!
+      const ts = this.decode(i)
+      const hi = Math.min(to - c.firstSeq, c.n - 1)
+      for (let j = Math.max(from - c.firstSeq, 0); j <= hi; j++) fn(ts[j]!)
+    }
+  }
+
   /** Iterates transitions with from <= seq <= to, in order (or reverse), skipping chunks by `filter`. */
   *range(from: number, to: number, filter: Filter = {}, reverse = false): Generator<Transition> {
     if (from > to || this.chunks.length === 0) return
