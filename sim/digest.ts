@@ -57,8 +57,8 @@ export function write_varint(w: ByteWriter, n: number): void {
 /** zigzag: small negative numbers (INVALID_PAGE = -1) stay small. */
 export const zigzag = (n: number): number => (n >= 0 ? n * 2 : -n * 2 - 1)
 
-/** UTF-8 bytes of a string, preceded by their count. */
-export function write_string(w: ByteWriter, s: string): void {
+/** The UTF-8 bytes of a string (TextEncoder is not in the pure-ES lib sim/ compiles against). */
+export function utf8_bytes(s: string): number[] {
   const bytes: number[] = []
   for (let i = 0; i < s.length; i++) {
     let c = s.charCodeAt(i)
@@ -77,6 +77,12 @@ export function write_string(w: ByteWriter, s: string): void {
       bytes.push(0xe0 | (c >> 12), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63))
     }
   }
+  return bytes
+}
+
+/** UTF-8 bytes of a string, preceded by their count. */
+export function write_string(w: ByteWriter, s: string): void {
+  const bytes = utf8_bytes(s)
   write_varint(w, bytes.length)
   reserve(w, bytes.length)
   for (const x of bytes) w.buf[w.len++] = x
@@ -173,23 +179,7 @@ export function create_sha256(): Sha256 {
 
   const self: Sha256 = {
     update(s: string): Sha256 {
-      for (let i = 0; i < s.length; i++) {
-        let c = s.charCodeAt(i)
-        if (c < 0x80) byte(c)
-        else if (c < 0x800) { byte(0xc0 | (c >> 6)); byte(0x80 | (c & 63)) }
-        else {
-          if (c >= 0xd800 && c < 0xdc00 && i + 1 < s.length) {
-            const lo = s.charCodeAt(i + 1)
-            if (lo >= 0xdc00 && lo < 0xe000) {
-              c = 0x10000 + ((c - 0xd800) << 10) + (lo - 0xdc00)
-              i++
-              byte(0xf0 | (c >> 18)); byte(0x80 | ((c >> 12) & 63)); byte(0x80 | ((c >> 6) & 63)); byte(0x80 | (c & 63))
-              continue
-            }
-          }
-          byte(0xe0 | (c >> 12)); byte(0x80 | ((c >> 6) & 63)); byte(0x80 | (c & 63))
-        }
-      }
+      for (const x of utf8_bytes(s)) byte(x)
       return self
     },
     update_bytes(bytes: Uint8Array): Sha256 {
