@@ -135,6 +135,18 @@ export const LAB_REQUESTS = {
   listBookmarks: v.object({ session: sessionId }),
   addBookmark: v.object({ session: sessionId, seq, note: v.pipe(v.string(), v.maxLength(2000)) }),
   removeBookmark: v.object({ session: sessionId, id: v.pipe(v.number(), v.integer(), v.minValue(1)) }),
+  /** The kernel's events of an imported or captured trace, summarized (null: the session has none). */
+  kernelSummary: v.object({ session: sessionId }),
+  /**
+   * The kernel's events of the op groups overlapping ops [fromOp, toOp], in trace order, at most
+   * `limit` (default 10,000); the teardown's (op group -1) unless `toOp` is given.
+   */
+  kernelEvents: v.object({
+    session: sessionId,
+    fromOp: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
+    toOp: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
+    limit: limit(100_000),
+  }),
 } as const
 
 export type LabRequestName = keyof typeof LAB_REQUESTS
@@ -166,6 +178,8 @@ export interface SessionInfo {
   finished: string | null
   /** sha256 of the canonical transition stream (null while incomplete). */
   digest: string | null
+  /** The session holds a kernel trace's events (rootlab import / capture): see kernelSummary. */
+  kernel?: boolean
 }
 
 /** One transition as the API returns it: the sim's fields, gfn/pgd/gva numbers kept numeric. */
@@ -231,6 +245,81 @@ export interface Bookmark {
   created: string
 }
 
+/** How the kernel's events of an op group compare with the model's (docs/real-kvm.md, "Classification"). */
+export type KernelAgreement = 'agree' | 'host-difference' | 'disagree'
+
+/** One kernel event (kvm_mmu_get_page, kvm_mmu_prepare_zap_page, kvm_mmu_zap_all_fast) as stored. */
+export interface KernelEventRow {
+  /** Trace order. */
+  id: number
+  /** The script op the event belongs to; -1 = the VM's teardown (after the last op). */
+  op_group: number
+  /** The session ops (model ops) the group ran as; null for the teardown. */
+  op_first: number | null
+  op_last: number | null
+  vcpu: number | null
+  kind: string
+  gfn: number
+  level: number
+  /** mmu_valid_gen as printed. */
+  gen: number
+  root_count: number
+  invalid: boolean
+  /** get_page: a new page (true) or an existing one; null for the other kinds. */
+  created: boolean | null
+  /** Line number in the trace file. */
+  line: number
+  /** The model transition this event equals, or null. */
+  model_seq: number | null
+  /** This event's agreement: `agree` up to the group's first difference, the group's classification after. */
+  agreement: KernelAgreement
+  /** The classification of the event's op group. */
+  classification: KernelAgreement
+}
+
+/** One op group of the trace (and the teardown) with its classification. */
+export interface KernelGroupRow {
+  op_group: number
+  op_first: number | null
+  op_last: number | null
+  vcpu: number | null
+  label: string
+  classification: KernelAgreement
+  /** Index of the first event that differs from the model's, or null. */
+  first_diff: number | null
+  kernel_events: number
+  model_events: number
+}
+
+export interface KernelSummary {
+  /** 'import' or 'capture'. */
+  source: string
+  /** The trace (import) or the script (capture). */
+  file: string
+  host: string
+  /** How ops were aligned with the host's KVM_RUNs (pvm-batch, reentry). */
+  alignment: string
+  /** Every group agrees with the primary model. */
+  agree: boolean
+  /** No group disagrees (differences are documented host differences). */
+  explained: boolean
+  /** Kernel events and model events compared. */
+  events: number
+  model_events: number
+  /** Op groups (the teardown included) per classification. */
+  groups: Record<KernelAgreement, number>
+  /** Kernel events per agreement. */
+  event_agreement: Record<KernelAgreement, number>
+  /** The documented host difference that explains the differing groups, if any. */
+  host_difference: { names: string[]; cause: string; first_group: number | null } | null
+  /** Op groups that disagree. */
+  disagreements: number[]
+  unknown_lines: number
+  lost_events: number
+  /** Every op group, in op order, the teardown (op_group -1) last. */
+  op_groups: KernelGroupRow[]
+}
+
 export interface RecordingStarted {
   recording: string
   out: string
@@ -260,6 +349,8 @@ export interface LabResults {
   listBookmarks: Bookmark[]
   addBookmark: Bookmark
   removeBookmark: null
+  kernelSummary: KernelSummary | null
+  kernelEvents: KernelEventRow[]
 }
 
 /** What crosses the boundary: a value, or an error a user can read. */

@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { LabEventName, LabEvents, LabRequestName, LabResult, LabResults } from '../api/contract'
+import { runImport } from '../kvm/import-command'
+import { sharedTracesDir } from '../kvm/test-support'
 import { startLabServer, type LabServer } from '../server/lab-server'
 import { createHttpLabClient, type HttpLabClient } from '../server/testing/http-lab-client'
 import { createLabService, type LabService } from './lab-service'
@@ -117,6 +119,19 @@ function collectEvents(api: Transport) {
     firstProgress: (id: string) => until(() => progress.get(id)?.[0]),
     progress: (id: string) => progress.get(id) ?? [],
   }
+}
+
+const shared = sharedTracesDir()
+if (!shared.dir) console.log(`skipping the kernel-event requests on an imported trace: ${shared.reason}`)
+
+/** `rootlab import` of a shared real trace into `out`. */
+async function importShared(name: string, out: string): Promise<void> {
+  let stderr = ''
+  const code = await runImport(
+    [join(shared.dir!, `${name}.trace.txt`), '--script', join(shared.dir!, `${name}.script.json`), '--out', out],
+    { out: () => {}, err: (t) => { stderr += t } },
+  )
+  if (code !== 0) throw new Error(`import of ${name} failed (${code}): ${stderr}`)
 }
 
 describe.each([
@@ -263,5 +278,31 @@ describe.each([
     // Reopening by path works, with a new id.
     const again = value('openSession', await fx.api.call('openSession', { path: 'short.rootlab' }))
     expect(again.session).not.toBe(session)
+  })
+
+  it.skipIf(!shared.dir)('answers kernelSummary and kernelEvents for a session imported from a real kernel trace', async () => {
+    await importShared('worked-example-zap-prev-root', join(fx.root, 'we.rootlab'))
+    const info = value('openSession', await fx.api.call('openSession', { path: 'we.rootlab' }))
+    expect(info.kernel).toBe(true)
+    const k = value('kernelSummary', await fx.api.call('kernelSummary', { session: info.session }))
+    expect(k).toMatchObject({ source: 'import', agree: true, events: 18, groups: { agree: 22, 'host-difference': 0, disagree: 0 } })
+    expect(k!.op_groups.find((g) => g.op_group === 18)).toMatchObject({ op_first: 34, op_last: 35, classification: 'agree' })
+    const all = value('kernelEvents', await fx.api.call('kernelEvents', { session: info.session }))
+    expect(all).toHaveLength(18)
+    const zap = value('kernelEvents', await fx.api.call('kernelEvents', { session: info.session, fromOp: 35, toOp: 35 }))
+    expect(zap).toEqual([{
+      id: 9, op_group: 18, op_first: 34, op_last: 35, vcpu: 1, kind: 'kvm_mmu_prepare_zap_page', gfn: 0xc, level: 4, gen: 0,
+      root_count: 1, invalid: false, created: null, line: 76, model_seq: 121, agreement: 'agree', classification: 'agree',
+    }])
+    expect(value('kernelEvents', await fx.api.call('kernelEvents', { session: info.session, limit: 3 }))).toHaveLength(3)
+    expect(error(await fx.api.call('kernelEvents', { session: info.session, fromOp: -1 }))).toMatch(/^kernelEvents: fromOp: /)
+    expect(error(await fx.api.call('kernelSummary', { session: 'nope' }))).toMatch(/no open session/)
+  })
+
+  it('answers null / no events for a session without kernel events', async () => {
+    const { session, kernel } = value('openDefaultSession', await fx.api.call('openDefaultSession', {}))
+    expect(kernel).toBe(false)
+    expect(value('kernelSummary', await fx.api.call('kernelSummary', { session }))).toBeNull()
+    expect(value('kernelEvents', await fx.api.call('kernelEvents', { session, fromOp: 0, toOp: 10 }))).toEqual([])
   })
 })

@@ -304,6 +304,8 @@ export function createLabService(opts: LabServiceOptions): LabService {
       get(a.session).handle.removeBookmark(a.id)
       return null
     },
+    kernelSummary: (a) => get(a.session).handle.kernelSummary(),
+    kernelEvents: (a) => get(a.session).handle.kernelEvents({ fromOp: a.fromOp, toOp: a.toOp, limit: a.limit }),
   }
 
   async function call(name: string, args: unknown): Promise<LabResult<unknown>> {

@@ -7,8 +7,8 @@
  * service adds only the per-process session id.
  */
 import type {
-  Bookmark, CompareResult, DensityResult, LabArgs, LabResults, SessionInfo, SqlResult, StateDiffEntry,
-  TransitionRow, TRANSITION_TARGETS,
+  Bookmark, CompareResult, DensityResult, KernelEventRow, KernelSummary, LabArgs, LabResults, SessionInfo, SqlResult,
+  StateDiffEntry, TransitionRow, TRANSITION_TARGETS,
 } from '../api/contract'
 import type { StateView } from '../../sim/view'
 import type { Op, Policy } from '../../sim/types'
@@ -86,6 +86,10 @@ export interface SessionHandle {
   removeBookmark(id: number): void
   exportDb(out: string): void
   exportPerfetto(out: string): void
+  /** The kernel trace's events beside the model's (import / capture), or null if the file has none. */
+  kernelSummary(): KernelSummary | null
+  /** The kernel's events of the op groups overlapping [fromOp, toOp]; [] if the file has none. */
+  kernelEvents(q: { fromOp?: number; toOp?: number; limit?: number }): KernelEventRow[]
   close(): void
 }
 

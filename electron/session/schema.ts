@@ -23,6 +23,8 @@
  * `PRAGMA user_version` is SCHEMA_VERSION.
  */
 
+import { KERNEL_TABLE_DOCS } from '../kvm/kernel-events-store'
+
 /** 'RtLb' as a big-endian 32-bit integer: marks a SQLite file as a Root Lab session. */
 export const APPLICATION_ID = 0x52744c62
 
@@ -81,4 +83,6 @@ export const TABLE_DOCS: Record<string, string> = {
   chunks: 'first_seq, n, first_op, last_op, kinds, summary: one row per chunk of transitions',
   chunk_data: 'first_seq, data: the transitions, binary',
   strings: 'id, text: string field values',
+  // Only in sessions made by `rootlab import` / `rootlab capture`.
+  ...KERNEL_TABLE_DOCS,
 }

@@ -116,4 +116,6 @@ export interface SessionInfoData {
   started: string
   finished: string | null
   digest: string | null
+  /** The file has a kernel trace's tables (kernel_events, kernel_groups, kernel_trace). */
+  kernel: boolean
 }

@@ -112,6 +112,8 @@ function open(path: string): SessionHandle {
     },
     exportDb: (out) => copyFileSync(path, out),
     exportPerfetto: (out) => writeFileSync(out, JSON.stringify({ traceEvents: [] })),
+    kernelSummary: () => null,
+    kernelEvents: () => [],
     close: () => void (closed = true),
   }
 }
