@@ -10,10 +10,10 @@
  * paging_tmpl.h FNAME(page_fault) -> shadow_page_table_clear_flood()). The variant is used only to
  * classify a disagreement as that host difference; the model itself stays upstream.
  */
-import { emit, type Ctx } from '../../sim/context'
-import { KVM_MMU_ROOTS_ALL, PG_LEVEL_4K, WRITE_FLOODING_THRESHOLD } from '../../sim/constants'
+import type { Ctx } from '../../sim/context'
+import { KVM_MMU_ROOTS_ALL } from '../../sim/constants'
 import { kvm_mmu_free_roots } from '../../sim/mmu/roots'
-import { gfn_valid_pages, gfn_write_tracked } from '../../sim/mmu/page'
+import { guest_pt_write } from '../../sim/mmu/pte_write'
 import { kvm_mmu_commit_zap_page, kvm_mmu_prepare_zap_page, type InvalidList } from '../../sim/mmu/zap'
 import { clone_kvm, kvm_create } from '../../sim/state'
 import { create_machine, type Machine } from '../../sim/step'
@@ -102,24 +102,12 @@ export function modelEvent(t: Transition, group: number): ModelEvent | null {
 }
 
 /**
- * The PVM host's handling of an aligned 8-byte write by `vcpu` to page-table page `gfn`:
- * mmu.c kvm_mmu_pte_write() with detect_write_flooding(), WITHOUT the
- * shadow_page_table_clear_flood() of the writer's walk that upstream's fault path does first.
- * Otherwise the same transitions as sim/mmu/pte_write.ts guest_pt_write().
+ * The PVM host's handling of an aligned 8-byte write by `vcpu` to page-table page `gfn`: the
+ * model's own guest_pt_write() (mmu.c kvm_mmu_pte_write() with detect_write_flooding()), WITHOUT
+ * the shadow_page_table_clear_flood() of the writer's walk that upstream's fault path does first.
  */
 function pvmGuestPtWrite(ctx: Ctx, vcpu: number, gfn: number): void {
-  const k = ctx.kvm
-  if (!gfn_write_tracked(k, gfn)) return
-  if (k.vcpus[vcpu]!.in_guest) emit(ctx, { kind: 'kvm_exit', vcpu, reason: 'pt_write' })
-  if (!k.indirect_shadow_pages) return
-  emit(ctx, { kind: 'kvm_mmu_pte_write', vcpu, gfn })
-  const invalid_list: InvalidList = []
-  for (const sp of gfn_valid_pages(k, gfn)) {
-    if (sp.role.level === PG_LEVEL_4K) continue
-    emit(ctx, { kind: 'detect_write_flooding', vcpu, sp: sp.sp, write_flooding_count: sp.write_flooding_count + 1 })
-    if (sp.write_flooding_count >= WRITE_FLOODING_THRESHOLD) kvm_mmu_prepare_zap_page(ctx, vcpu, sp, invalid_list, 'flooded')
-  }
-  kvm_mmu_commit_zap_page(ctx, vcpu, invalid_list)
+  guest_pt_write(ctx, vcpu, gfn, { clear_flood: false })
 }
 
 /**

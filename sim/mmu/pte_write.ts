@@ -23,15 +23,28 @@ import { kvm_mmu_commit_zap_page, kvm_mmu_prepare_zap_page, type InvalidList } f
  * >= 2 counts the write; the 3rd without an intervening use zaps it (++mmu_flooded). The lab's
  * writes are aligned, so detect_write_misaligned() never fires; writes to leaf SPTEs are not modelled.
  */
-export function guest_pt_write(ctx: Ctx, vcpu: number, gfn: number): void {
+export function guest_pt_write(ctx: Ctx, vcpu: number, gfn: number, host: PtWriteHost = UPSTREAM_PT_WRITE): void {
   const k = ctx.kvm
   if (!gfn_write_tracked(k, gfn)) return
   const v = k.vcpus[vcpu]!
   if (v.in_guest) emit(ctx, { kind: 'kvm_exit', vcpu, reason: 'pt_write' })
   const root = to_shadow_page(k, v.root_mmu.root.hpa)
-  if (root && root.write_flooding_count !== 0) emit(ctx, { kind: 'clear_sp_write_flooding_count', vcpu, sp: root.sp })
+  if (host.clear_flood && root && root.write_flooding_count !== 0) {
+    emit(ctx, { kind: 'clear_sp_write_flooding_count', vcpu, sp: root.sp })
+  }
   kvm_mmu_pte_write(ctx, vcpu, gfn)
 }
+
+/**
+ * How a host handles a trapped page-table write. The model is upstream: the fault path's
+ * shadow_page_table_clear_flood() runs first. A host without it (the PVM-based hosts the project
+ * runs on, docs/real-kvm.md) is described by { clear_flood: false }; that variant exists only to
+ * classify real-kernel differences, never to record a session.
+ */
+export interface PtWriteHost {
+  clear_flood: boolean
+}
+export const UPSTREAM_PT_WRITE: PtWriteHost = { clear_flood: true }
 
 /** mmu.c kvm_mmu_pte_write() for an aligned 8-byte write. */
 function kvm_mmu_pte_write(ctx: Ctx, vcpu: number, gfn: number): void {
