@@ -8,7 +8,9 @@
 import { execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
+import AxeBuilder from '@axe-core/playwright'
 import type { Locator, Page } from '@playwright/test'
+import Database from 'better-sqlite3'
 import { expect, test, waitForIdle } from './helpers/lab'
 
 const ROOT = resolve(import.meta.dirname, '..')
@@ -32,12 +34,16 @@ async function laneAt(page: Page, seq: number, last: number): Promise<{ x: numbe
 
 test.skip(missing !== null, missing ?? '')
 
-test('an imported kernel trace: kernel track on the timeline, kernel vs model in the inspector', async ({ lab, page }) => {
-  const out = join(lab.serve.dir, 'we.rootlab')
+/** `rootlab import` of the worked example with the built CLI into `out`. */
+function importWorkedExample(out: string): void {
   execFileSync(process.execPath, [
     join(ROOT, 'bin', 'rootlab.js'), 'import', join(TRACES, `${NAME}.trace.txt`),
     '--script', join(TRACES, `${NAME}.script.json`), '--out', out,
   ], { stdio: 'pipe' })
+}
+
+test('an imported kernel trace: kernel track on the timeline, kernel vs model in the inspector', async ({ lab, page }) => {
+  importWorkedExample(join(lab.serve.dir, 'we.rootlab'))
   await lab.open({ file: 'we.rootlab' })
 
   // The track: its legend, and the whole session's comparison as its accessible name.
@@ -101,4 +107,33 @@ test('an imported kernel trace: kernel track on the timeline, kernel vs model in
   await shown.scrollIntoViewIfNeeded()
   await page.mouse.move(0, 0)
   await page.screenshot({ path: join(SHOTS, 'kernel-vs-model.png') })
+})
+
+test('a disagreeing op: the differing field is marked and the group is classified disagree', async ({ lab, page }) => {
+  // The real import, then the kernel's zap of op 18 edited as if the kernel had printed root_count 0
+  // (what a model bug would look like): the comparator's classification, as the file stores it.
+  const out = join(lab.serve.dir, 'we-disagree.rootlab')
+  importWorkedExample(out)
+  const db = new Database(out)
+  db.prepare("UPDATE kernel_events SET root_count = 0, agreement = 'disagree', model_seq = NULL WHERE op_group = 18").run()
+  db.prepare("UPDATE kernel_groups SET classification = 'disagree', first_diff = 0 WHERE op_group = 18").run()
+  db.close()
+  await lab.open({ file: 'we-disagree.rootlab' })
+  await expect(lane(page)).toHaveAccessibleName(/21 agree, 0 host difference, 1 disagree$/)
+  await page.getByLabel('Go to seq').fill('121')
+  await page.getByLabel('Go to seq').press('Enter')
+  await waitForIdle(page)
+  const section = kvm(page)
+  await expect(section.getByTestId('kernel-classification')).toHaveText('disagree')
+  await expect(section).toContainText('no documented host difference explains it')
+  const pair = section.getByRole('table', { name: 'Event 1 of 1: kernel vs model' })
+  await expect(pair.getByRole('columnheader').nth(0)).toContainText('≠ differs')
+  await expect(pair.locator('tr.diff')).toHaveCount(1)
+  await expect(pair.locator('tr.diff th')).toHaveText('root_count')
+  await expect(pair.locator('tr.diff td')).toHaveText(['0', '1 ≠'])
+
+  // The kernel lane and the section pass the accessibility check (serious and critical rules).
+  const r = await new AxeBuilder({ page }).include('[data-testid="kernel-track"]').include('section[aria-labelledby="kvm-title"]').analyze()
+  const bad = r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+  expect(bad.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`)).toEqual([])
 })
