@@ -91,4 +91,24 @@ describe('transport choice', () => {
     off()
     expect(source.closed).toBe(true)
   })
+
+  it('is ready once the event stream is open, so no early event is lost', async () => {
+    const handlers = new Map<string, (e: { data: string }) => void>()
+    const source: EventSourceLike = {
+      addEventListener: (t, l) => { handlers.set(t, l) },
+      removeEventListener: (t) => { handlers.delete(t) },
+      close() {},
+    }
+    const bridge = httpBridge({ eventSource: () => source })
+    await bridge.ready!() // no stream yet: nothing to wait for
+    bridge.on('recordingFinished', () => {})
+    let ready = false
+    const p = bridge.ready!().then(() => { ready = true })
+    await new Promise((r) => setTimeout(r, 0))
+    expect(ready).toBe(false)
+    handlers.get('open')!({ data: '' })
+    await p
+    expect(ready).toBe(true)
+    expect(handlers.has('open')).toBe(false)
+  })
 })

@@ -18,6 +18,12 @@ export interface LabBridge {
   /** Subscribes to a pushed event; returns the unsubscribe function. */
   on(event: string, listener: (payload: unknown) => void): () => void
   platform: 'electron' | 'web'
+  /**
+   * Resolves once pushed events subscribed so far are being delivered (the HTTP bridge's event
+   * stream is open), so a request whose events follow at once (startRecording) loses none.
+   * Absent: events are delivered from the moment `on` returns (Electron IPC).
+   */
+  ready?(): Promise<void>
 }
 
 /** The subset of EventSource the web bridge uses (injectable for tests). */
@@ -25,6 +31,8 @@ export interface EventSourceLike {
   addEventListener(type: string, listener: (e: { data: string }) => void): void
   removeEventListener(type: string, listener: (e: { data: string }) => void): void
   close(): void
+  /** 1 once open (EventSource.OPEN). */
+  readonly readyState?: number
 }
 
 export interface HttpBridgeOptions {
@@ -40,7 +48,10 @@ export function httpBridge(options: HttpBridgeOptions = {}): LabBridge {
   const doFetch = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init))
   const makeSource = options.eventSource ?? ((url: string) => new EventSource(url) as unknown as EventSourceLike)
   let source: EventSourceLike | null = null
+  let opened: Promise<void> | null = null
   let listeners = 0
+  /** How long ready() waits for the stream before giving up (events may then be missed). */
+  const READY_TIMEOUT_MS = 5000
 
   return {
     platform: 'web',
@@ -64,8 +75,25 @@ export function httpBridge(options: HttpBridgeOptions = {}): LabBridge {
       }
       return { ok: false, error: `${name}: HTTP ${res.status} ${text.slice(0, 200)}` }
     },
+    ready() {
+      const s = source
+      if (!s || s.readyState === 1 || !opened) return Promise.resolve()
+      let timer: ReturnType<typeof setTimeout> | undefined
+      const late = new Promise<void>((r) => { timer = setTimeout(r, READY_TIMEOUT_MS) })
+      return Promise.race([opened, late]).finally(() => clearTimeout(timer))
+    },
     on(event, listener) {
-      source ??= makeSource(`${base}/api/events`)
+      if (!source) {
+        const s = makeSource(`${base}/api/events`)
+        source = s
+        opened = new Promise<void>((resolve) => {
+          const onOpen = (): void => {
+            s.removeEventListener('open', onOpen)
+            resolve()
+          }
+          s.addEventListener('open', onOpen)
+        })
+      }
       const handler = (e: { data: string }): void => {
         try {
           listener(JSON.parse(e.data))
@@ -80,6 +108,7 @@ export function httpBridge(options: HttpBridgeOptions = {}): LabBridge {
         if (--listeners === 0) {
           source?.close()
           source = null
+          opened = null
         }
       }
     },

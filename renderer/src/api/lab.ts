@@ -10,11 +10,13 @@ import { createClient, detectBridge, type LabBridge } from './client'
 export const pendingRequests = ref(0)
 
 let client: LabClient | null = null
+let bridgeInUse: LabBridge | null = null
 let platform: LabBridge['platform'] = 'web'
 
 /** Installs the client built over `bridge` (counting pending requests). */
 export function installBridge(bridge: LabBridge): LabClient {
   platform = bridge.platform
+  bridgeInUse = bridge
   client = createClient(bridge, {
     onStart: () => { pendingRequests.value++ },
     onEnd: () => { pendingRequests.value-- },
@@ -27,6 +29,12 @@ export function lab(): LabClient {
   return client ?? installBridge(detectBridge())
 }
 
+/** Resolves once the events subscribed so far are delivered (see LabBridge.ready). */
+export function eventsReady(): Promise<void> {
+  lab()
+  return bridgeInUse?.ready?.() ?? Promise.resolve()
+}
+
 /** 'electron' inside the desktop app, 'web' in a browser. */
 export function labPlatform(): LabBridge['platform'] {
   return platform
@@ -35,6 +43,7 @@ export function labPlatform(): LabBridge['platform'] {
 /** For tests: replaces the client (null: detect again on next use). */
 export function setLab(c: LabClient | null, p: LabBridge['platform'] = 'web'): void {
   client = c
+  bridgeInUse = null
   platform = p
   pendingRequests.value = 0
 }

@@ -30,3 +30,10 @@ export function ownFields(row: Record<string, unknown>): [string, unknown][] {
 export function fieldSummary(row: Record<string, unknown>): string {
   return ownFields(row).map(([k, v]) => `${k}=${fieldValue(k, v)}`).join(' ')
 }
+
+/** A file size: "812 bytes", "12.3 KiB", "4.1 MiB" (exact bytes kept in parentheses above 1 KiB). */
+export function bytes(n: number): string {
+  if (n < 1024) return `${int(n)} bytes`
+  const [v, unit] = n < 1024 ** 2 ? [n / 1024, 'KiB'] : n < 1024 ** 3 ? [n / 1024 ** 2, 'MiB'] : [n / 1024 ** 3, 'GiB']
+  return `${v.toFixed(1)} ${unit} (${int(n)} bytes)`
+}

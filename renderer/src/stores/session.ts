@@ -4,9 +4,9 @@
  */
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
-import type { LabEvents, SessionInfo } from '../../../electron/api/contract'
+import type { LabArgs, LabEvents, SessionInfo } from '../../../electron/api/contract'
 import type { Policy } from '../../../sim/types'
-import { lab } from '../api/lab'
+import { eventsReady, lab } from '../api/lab'
 
 /** A recording started from this window, with its latest progress. */
 export interface RecordingProgress {
@@ -14,7 +14,21 @@ export interface RecordingProgress {
   out: string
   policy: Policy
   fraction: number
+  /** Operations done, and the total when known in advance (a script; 0 for a scenario). */
+  ops: number
+  total_ops: number
   transitions: number
+}
+
+/** What to record: a scenario, a script (as text), or an open session's operations re-run. */
+export type RecordSource = LabArgs<'startRecording'>['source']
+
+/** How a recording ended. `session` is open in the Node process (incomplete when cancelled). */
+export interface RecordOutcome {
+  session: SessionInfo | null
+  cancelled: boolean
+  /** The server's one-line error (refused arguments, a script error, a failed recording). */
+  error: string | null
 }
 
 export const useSessionStore = defineStore('session', () => {
@@ -23,6 +37,8 @@ export const useSessionStore = defineStore('session', () => {
   const recent = ref<string[]>([])
   /** A readable error (opening a file, an export, a recording...), shown in a banner. */
   const error = ref<string | null>(null)
+  /** A readable note that is not an error (an export written, a recording cancelled), shown in a status line. */
+  const notice = ref<string | null>(null)
   const opening = ref(false)
   const recordings = ref<RecordingProgress[]>([])
 
@@ -79,20 +95,32 @@ export const useSessionStore = defineStore('session', () => {
   }
 
   /** Writes a copy of the open session (bookmarks included) or a Perfetto trace to `out`. */
-  async function exportTo(format: 'db' | 'perfetto', out: string): Promise<string | null> {
+  async function exportTo(format: 'db' | 'perfetto', out: string): Promise<{ out: string; bytes: number } | null> {
     if (!info.value) return null
     const r = await lab().exportSession({ session: info.value.session, format, out })
     if (!r.ok) return fail(r.error)
     error.value = null
-    return r.value.out
+    return r.value
+  }
+
+  /** Closes the open session (the Node process releases the file); the view shows no session. */
+  async function close(): Promise<void> {
+    const s = info.value
+    if (!s) return
+    const r = await lab().closeSession({ session: s.session })
+    if (!r.ok) return void fail(r.error)
+    if (info.value?.session === s.session) info.value = null
+    open.value = open.value.filter((x) => x.session !== s.session)
   }
 
   /**
-   * Re-runs the open session's operations under `policy`. Resolves with the new session once
-   * recording finished (null if it failed or was cancelled; the error is set).
+   * Records a new session (scenario, script or re-run) into `out` (the server picks a name when
+   * omitted). Progress is kept in `recordings` while it runs; `onStarted` gets the recording id
+   * (for cancelRecording). Resolves once recordingFinished arrives; never sets `error` itself.
    */
-  async function rerunUnder(policy: Policy): Promise<SessionInfo | null> {
-    if (!info.value) return null
+  async function record(
+    source: RecordSource, policy: Policy, out?: string, onStarted?: (recording: string) => void,
+  ): Promise<RecordOutcome> {
     const client = lab()
     let started: { recording: string; out: string } | null = null
     const early: LabEvents['recordingFinished'][] = []
@@ -105,24 +133,45 @@ export const useSessionStore = defineStore('session', () => {
       const rec = recordings.value.find((x) => x.recording === e.recording)
       if (rec) {
         rec.fraction = e.fraction
+        rec.ops = e.ops
+        rec.total_ops = e.total_ops
         rec.transitions = e.transitions
       }
     })
     try {
-      const r = await client.startRecording({ source: { type: 'session', session: info.value.session }, policy })
-      if (!r.ok) return fail(r.error)
+      // Over HTTP the event stream opens now: a recording refused at once (a script error) would
+      // otherwise finish before its recordingFinished could reach us.
+      await eventsReady()
+      const r = await client.startRecording(out ? { source, policy, out } : { source, policy })
+      if (!r.ok) return { session: null, cancelled: false, error: r.error }
       started = r.value
-      recordings.value.push({ recording: started.recording, out: started.out, policy, fraction: 0, transitions: 0 })
+      recordings.value.push({ recording: started.recording, out: started.out, policy, fraction: 0, ops: 0, total_ops: 0, transitions: 0 })
+      onStarted?.(started.recording)
       const rec = started.recording
       const done = early.find((e) => e.recording === rec) ??
         await new Promise<LabEvents['recordingFinished']>((resolve) => { settle = resolve })
-      if (!done.ok || !done.session) return fail(done.error ?? (done.cancelled ? 'recording cancelled' : 'recording failed'))
-      return done.session
+      if (done.ok && done.session) return { session: done.session, cancelled: false, error: null }
+      return {
+        session: done.cancelled ? done.session : null,
+        cancelled: done.cancelled,
+        error: done.error ?? (done.cancelled ? 'recording cancelled' : 'recording failed'),
+      }
     } finally {
       offFinished()
       offProgress()
       if (started) recordings.value = recordings.value.filter((x) => x.recording !== started!.recording)
     }
+  }
+
+  /**
+   * Re-runs the open session's operations under `policy`. Resolves with the new session once
+   * recording finished (null if it failed or was cancelled; the error is set).
+   */
+  async function rerunUnder(policy: Policy): Promise<SessionInfo | null> {
+    if (!info.value) return null
+    const r = await record({ type: 'session', session: info.value.session }, policy)
+    if (!r.session || r.cancelled) return fail(r.error ?? 'recording failed')
+    return r.session
   }
 
   async function cancelRecording(recording: string): Promise<void> {
@@ -134,8 +183,12 @@ export const useSessionStore = defineStore('session', () => {
     error.value = null
   }
 
+  function say(message: string | null): void {
+    notice.value = message
+  }
+
   return {
-    info, open, recent, error, opening, recordings, id, lastSeq,
-    openFile, openDefault, show, refresh, list, exportTo, rerunUnder, cancelRecording, clearError,
+    info, open, recent, error, notice, opening, recordings, id, lastSeq,
+    openFile, openDefault, show, refresh, list, exportTo, close, record, rerunUnder, cancelRecording, clearError, say,
   }
 })
