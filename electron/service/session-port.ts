@@ -11,37 +11,11 @@ import type {
   StateDiffEntry, TransitionRow, TRANSITION_TARGETS,
 } from '../api/contract'
 import type { StateView } from '../../sim/view'
-import type { Op, Policy } from '../../sim/types'
+import type { RecordOptions as SessionRecordOptions } from '../session/types'
 
-/** What to record: a named scenario, a JSON script (cli-contract.md), or explicit operations. */
-export type RecordSource =
-  | { type: 'scenario'; scenario: string; vcpus: number; steps: number; seed: number; processes?: number }
-  | { type: 'script'; name: string; text: string }
-  | { type: 'ops'; name: string; vcpus: number; ops: Op[]; scenario?: string; seed?: number | null; params?: Record<string, unknown> }
-
-/** Progress of a recording: operations done of total, transitions written, 0..1. */
-export interface RecordProgress {
-  ops: number
-  total_ops: number
-  transitions: number
-  fraction: number
-}
-
-export interface RecordOptions {
-  source: RecordSource
-  policy: Policy
-  /** The session file to create. */
-  out: string
-  /** Overwrite an existing file. */
-  force?: boolean
-  /** Aborting stops the recording after the current batch; the file stays valid, incomplete. */
-  signal?: AbortSignal
-  /** The same across threads: recording stops once element 0 is non-zero. */
-  cancelFlag?: Int32Array
-  onProgress?: (p: RecordProgress) => void
-  /** better-sqlite3 addon to load (an Electron-ABI build inside Electron); default: the Node one. */
-  nativeBinding?: string
-}
+/** What to record, progress, and the options of a recording: the session layer's own types. */
+export type { RecordSource, RecordProgress } from '../session/types'
+export type RecordOptions = Omit<SessionRecordOptions, 'tuning'>
 
 /** The summary a finished recording returns (the `record --json` shape of cli-contract.md). */
 export interface RecordSummary {

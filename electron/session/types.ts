@@ -3,6 +3,7 @@
  * electron/api/contract.ts).
  */
 import type { Op, Policy } from '../../sim/types'
+import type { SessionInfo } from '../api/contract'
 
 /** What to record: a named scenario, a JSON script (cli-contract.md), or explicit operations. */
 export type RecordSource =
@@ -97,25 +98,9 @@ export interface TransitionFilter {
   sp?: number
 }
 
-/** The metadata of a session (SessionInfo of the contract without the per-process id). */
-export interface SessionInfoData {
-  path: string
-  schema_version: number
-  app_version: string
-  model_version: string
-  policy: Policy
-  scenario: string
-  seed: number | null
-  vcpus: number
-  params: Record<string, unknown>
-  transitions: number
-  operations: number
-  findings: number
-  root_zaps: number
-  complete: boolean
-  started: string
-  finished: string | null
-  digest: string | null
-  /** The file has a kernel trace's tables (kernel_events, kernel_groups, kernel_trace). */
-  kernel: boolean
-}
+/**
+ * The metadata of a session: the contract's SessionInfo without the per-process id, and with
+ * `kernel` always present (the file has a kernel trace's tables: kernel_events, kernel_groups,
+ * kernel_trace).
+ */
+export type SessionInfoData = Omit<SessionInfo, 'session' | 'kernel'> & { kernel: boolean }

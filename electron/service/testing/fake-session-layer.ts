@@ -20,7 +20,7 @@ interface FakeFile {
 function record(o: RecordOptions) {
   if (existsSync(o.out) && !o.force) throw new Error(`${o.out} already exists (use --force to overwrite)`)
   const vcpus = o.source.type === 'script' ? 1 : o.source.vcpus
-  const steps = o.source.type === 'scenario' ? o.source.steps : o.source.type === 'ops' ? o.source.ops.length : 10
+  const steps = o.source.type === 'scenario' ? o.source.steps : o.source.type === 'ops' ? [...o.source.ops].length : 10
   const transitions: TransitionRow[] = []
   let complete = true
   for (let op = 0; op < steps; op++) {
