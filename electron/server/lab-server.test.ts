@@ -161,7 +161,18 @@ describe('rootlab serve HTTP transport', () => {
     expect(((await rec.json()) as { ok: boolean }).ok).toBe(true)
     let text = ''
     while (!text.includes('event: recordingFinished')) text += (await reader.read()).value ?? ''
-    expect(text).toMatch(/^event: recordingProgress\ndata: \{"recording":"r1"/m)
+    expect(text).toMatch(/^id: \d+\nevent: recordingProgress\ndata: \{"recording":"r1"/m)
     await reader.cancel()
+
+    // A client that reconnects with Last-Event-ID is sent what it missed, from the next id on.
+    const ids = [...text.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]))
+    const again = await fetch(`${server.url}api/events`, { headers: { 'Last-Event-ID': String(ids[0]) } })
+    const r2 = again.body!.pipeThrough(new TextDecoderStream()).getReader()
+    let replay = ''
+    while (!replay.includes('event: recordingFinished')) replay += (await r2.read()).value ?? ''
+    const replayed = [...replay.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]))
+    expect(replayed[0]).toBe(ids[0]! + 1)
+    expect(replayed).toEqual(ids.slice(1, replayed.length + 1))
+    await r2.cancel()
   })
 })
