@@ -42,7 +42,7 @@ import type { RecorderTuning, RecordOptions, RecordProgress, RecordSummary } fro
 export const DEFAULT_TUNING: RecorderTuning = {
   chunkTarget: 2048,
   chunkMax: 16384,
-  checkpointInterval: 4096,
+  checkpointInterval: 2048,
   commitTransitions: 65536,
   commitMs: 200,
 }
