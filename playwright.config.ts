@@ -12,6 +12,8 @@ import { defineConfig } from '@playwright/test'
 export default defineConfig({
   testDir: 'e2e',
   testMatch: '**/*.spec.ts',
+  // e2e/bench: long benchmarks with their own config (e2e/bench/playwright.config.ts, npm run bench:ui)
+  testIgnore: '**/bench/**',
   globalSetup: './e2e/global-setup.ts',
   workers: 1,
   fullyParallel: false,
