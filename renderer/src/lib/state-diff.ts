@@ -14,9 +14,9 @@ function same(a: unknown, b: unknown): boolean {
 }
 
 function record(out: StateDiffEntry[], base: string, a: Record<string, unknown>, b: Record<string, unknown>): void {
-  for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
-    if (!same(a[k], b[k])) out.push({ path: `${base}${k}`, before: a[k], after: b[k] })
-  }
+  // keys of a, then those only in b (no Set: this runs for each of ~1,000 shadow pages a step)
+  for (const k in a) if (!same(a[k], b[k])) out.push({ path: `${base}${k}`, before: a[k], after: b[k] })
+  for (const k in b) if (!(k in a) && !same(a[k], b[k])) out.push({ path: `${base}${k}`, before: a[k], after: b[k] })
 }
 
 function slot(out: StateDiffEntry[], base: string, a: SlotView, b: SlotView): void {

@@ -54,7 +54,17 @@ const MARKER_ROW: Record<TimelineMarker['type'], number> = { bookmark: 0, findin
 /** Height of the marker lane at the top (CSS px). */
 export const MARKER_LANE = 16
 
+/** The whole frame: the base (density, markers, divergence) and the overlay (selection, cursor). */
 export function drawTimeline(ctx: CanvasRenderingContext2D, f: TimelineFrame, pal: TimelinePalette): void {
+  drawTimelineBase(ctx, f, pal)
+  drawTimelineOverlay(ctx, f, pal)
+}
+
+/**
+ * What does not move with the cursor: background, density, markers, divergence. The view draws it
+ * into an offscreen canvas once per density/markers/range/size and copies it on each frame.
+ */
+export function drawTimelineBase(ctx: CanvasRenderingContext2D, f: Omit<TimelineFrame, 'cursor' | 'selection'>, pal: TimelinePalette): void {
   const { width: w, height: h, dpr } = f
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0)
   ctx.fillStyle = pal.bg
@@ -123,6 +133,13 @@ export function drawTimeline(ctx: CanvasRenderingContext2D, f: TimelineFrame, pa
     ctx.setLineDash([])
   }
 
+  ctx.setTransform(1, 0, 0, 1, 0, 0)
+}
+
+/** What moves: the range being selected and the cursor (drawn over the base). */
+export function drawTimelineOverlay(ctx: CanvasRenderingContext2D, f: Pick<TimelineFrame, 'width' | 'height' | 'dpr' | 'from' | 'to' | 'cursor' | 'selection'>, pal: TimelinePalette): void {
+  const { width: w, height: h, dpr } = f
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0)
   if (f.selection) {
     const a = seqToX(Math.min(f.selection.from, f.selection.to), f.from, f.to, w)
     const b = seqToX(Math.max(f.selection.from, f.selection.to), f.from, f.to, w)
