@@ -3,7 +3,7 @@
  * few additions the debugger needs (extensions only; nothing in the contract is changed).
  * Addresses are hex strings, INVALID_PAGE is null, shadow pages carry their id `sp`.
  */
-import { KVM_MMU_NUM_PREV_ROOTS } from './constants'
+import { KVM_MMU_NUM_PREV_ROOTS, PT64_ROOT_4LEVEL } from './constants'
 import { request_names, type Request } from './requests'
 import { hex, hpa_sp, is_obsolete_sp, VALID_PAGE } from './state'
 import type { kvm, kvm_mmu_root_info, kvm_vm_stat, lab_counters } from './types'
@@ -43,14 +43,28 @@ export interface ShadowPageView {
   held_by: string[]
 }
 
+/**
+ * Which shadow pages a view lists: `all` = every page of kvm->arch.mmu_page_hash (the default);
+ * `roots` = only the pages a root slot holds (vcpu->arch.mmu->root / prev_roots) or of level
+ * PT64_ROOT_4LEVEL: what the vCPU cards need for root_count / invalid / obsolete; `none` = no page.
+ */
+export type PageScope = 'all' | 'roots' | 'none'
+
 export interface StateView {
   seq: number
   mmu_valid_gen: number
   n_used_mmu_pages: number
   n_max_mmu_pages: number
   vcpus: VcpuView[]
-  /** Every shadow page that exists at that moment, by sp id; freed pages are absent. */
+  /**
+   * Every shadow page that exists at that moment (of the view's scope), by sp id; freed pages
+   * are absent.
+   */
   shadow_pages: ShadowPageView[]
+  /** Set when the view lists only part of the pages (`roots`, `none`); absent for `all`. */
+  shadow_pages_scope?: Exclude<PageScope, 'all'>
+  /** How many shadow pages exist, listed or not; set with shadow_pages_scope. */
+  shadow_pages_total?: number
   stats: kvm_vm_stat
   counters: Omit<lab_counters, 'findings'>
   findings: number
@@ -65,8 +79,17 @@ function slot_view(r: kvm_mmu_root_info): SlotView {
   }
 }
 
-/** The view of state `k` after transition `seq`. */
-export function state_view(k: kvm, seq: number): StateView {
+/** A page that a `roots` view lists: held by a root slot, or of the root level. */
+export function in_roots_scope(p: Pick<ShadowPageView, 'level' | 'held_by'>): boolean {
+  return p.level === PT64_ROOT_4LEVEL || p.held_by.length > 0
+}
+
+/**
+ * The view of state `k` after transition `seq`, listing the shadow pages of `opts.pages`
+ * (default `all`: the `inspect --json` shape, unchanged).
+ */
+export function state_view(k: kvm, seq: number, opts: { pages?: PageScope } = {}): StateView {
+  const scope = opts.pages ?? 'all'
   const held: Record<number, string[]> = {}
   for (const v of k.vcpus) {
     const slots = [v.root_mmu.root, ...v.root_mmu.prev_roots]
@@ -75,7 +98,11 @@ export function state_view(k: kvm, seq: number): StateView {
       if (VALID_PAGE(r.hpa)) (held[hpa_sp(r.hpa)] ??= []).push(`${v.vcpu_id}:${s}`)
     }
   }
-  const shadow_pages: ShadowPageView[] = Object.values(k.mmu_pages)
+  const all = Object.values(k.mmu_pages)
+  const listed = scope === 'all' ? all
+    : scope === 'none' ? []
+    : all.filter((p) => p.role.level === PT64_ROOT_4LEVEL || held[p.sp] !== undefined)
+  const shadow_pages: ShadowPageView[] = listed
     .sort((a, b) => a.sp - b.sp)
     .map((p) => ({
       sp: p.sp, gfn: hex(p.gfn), level: p.role.level, root_count: p.root_count,
@@ -95,6 +122,7 @@ export function state_view(k: kvm, seq: number): StateView {
       requests: request_names(v.requests),
     })),
     shadow_pages,
+    ...(scope === 'all' ? {} : { shadow_pages_scope: scope, shadow_pages_total: all.length }),
     stats: { ...k.stat },
     counters,
     findings,

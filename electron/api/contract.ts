@@ -74,8 +74,14 @@ export const LAB_REQUESTS = {
   openDefaultSession: v.object({}),
   closeSession: v.object({ session: sessionId }),
   sessionInfo: v.object({ session: sessionId }),
-  /** The state after transition `seq` (0 = initial state). */
-  stateAt: v.object({ session: sessionId, seq }),
+  /**
+   * The state after transition `seq` (0 = initial state), listing the shadow pages of `pages`:
+   * `all` (default) = every page; `roots` = only the pages some root slot holds or of level 4
+   * (what the vCPU cards need for their root_count / invalid / obsolete badges); `none` = no
+   * page. With `roots` or `none` the result also says `shadow_pages_scope` and
+   * `shadow_pages_total` (how many pages exist); the rest of the state is the same.
+   */
+  stateAt: v.object({ session: sessionId, seq, pages: v.optional(v.picklist(['all', 'roots', 'none'] as const)) }),
   /** Transitions with from <= seq <= to, filtered, at most `limit` (default 500). */
   transitions: v.object({
     session: sessionId,

@@ -164,6 +164,26 @@ describe.each([
     expectReadable(error(await fx.api.call('stateAt', { session: info.session, seq: info.transitions + 1 })))
   })
 
+  it("answers stateAt with pages: 'roots' (root pages only, the total kept) or 'none', the rest unchanged", async () => {
+    const info = value('openDefaultSession', await fx.api.call('openDefaultSession', {}))
+    const seq = Math.min(info.transitions, 2000)
+    const all = value('stateAt', await fx.api.call('stateAt', { session: info.session, seq }))
+    expect(value('stateAt', await fx.api.call('stateAt', { session: info.session, seq, pages: 'all' }))).toEqual(all)
+    expect(all.shadow_pages_scope).toBeUndefined()
+    const roots = value('stateAt', await fx.api.call('stateAt', { session: info.session, seq, pages: 'roots' }))
+    expect(roots.shadow_pages_scope).toBe('roots')
+    expect(roots.shadow_pages_total).toBe(all.shadow_pages.length)
+    expect(roots.shadow_pages).toEqual(all.shadow_pages.filter((p) => p.level === 4 || p.held_by.length > 0))
+    expect(roots.shadow_pages.length).toBeLessThan(all.shadow_pages.length)
+    const held = roots.vcpus.flatMap((v) => [v.root, ...v.prev_roots]).flatMap((s) => (s.sp === null ? [] : [s.sp]))
+    expect(held.every((sp) => roots.shadow_pages.some((p) => p.sp === sp))).toBe(true)
+    expect(roots.vcpus).toEqual(all.vcpus)
+    expect(roots.stats).toEqual(all.stats)
+    const none = value('stateAt', await fx.api.call('stateAt', { session: info.session, seq, pages: 'none' }))
+    expect(none).toMatchObject({ shadow_pages: [], shadow_pages_scope: 'none', shadow_pages_total: all.shadow_pages.length })
+    expect(error(await fx.api.call('stateAt', { session: info.session, seq, pages: 'some' }))).toMatch(/^stateAt: pages: /)
+  })
+
   it('refuses malformed arguments with the request and field named', async () => {
     expect(error(await fx.api.call('stateAt', { session: 's1', seq: -1 }))).toMatch(/^stateAt: seq: /)
     expect(error(await fx.api.call('stateAt', { session: 's 1', seq: 0 }))).toMatch(/^stateAt: session: .*session id/)

@@ -240,7 +240,7 @@ export function createLabService(opts: LabServiceOptions): LabService {
       return null
     },
     sessionInfo: (a) => infoOf(get(a.session)),
-    stateAt: (a) => get(a.session).handle.view(a.seq),
+    stateAt: (a) => get(a.session).handle.view(a.seq, { pages: a.pages ?? 'all' }),
     transitions: (a) => get(a.session).handle.transitions({
       from: a.from, to: a.to, kinds: a.kinds, vcpu: a.vcpu, sp: a.sp, limit: a.limit ?? 500,
     }),

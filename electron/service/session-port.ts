@@ -10,7 +10,7 @@ import type {
   Bookmark, CompareResult, DensityResult, KernelEventRow, KernelSummary, LabArgs, LabResults, SessionInfo, SqlResult,
   StateDiffEntry, TransitionRow, TRANSITION_TARGETS,
 } from '../api/contract'
-import type { StateView } from '../../sim/view'
+import type { PageScope, StateView } from '../../sim/view'
 import type { RecordOptions as SessionRecordOptions } from '../session/types'
 
 /** What to record, progress, and the options of a recording: the session layer's own types. */
@@ -45,7 +45,8 @@ export interface SessionHandle {
   readonly path: string
   /** The session's metadata: SessionInfo without the per-process id. */
   info(): Omit<SessionInfo, 'session'>
-  view(seq: number): StateView
+  /** The state after `seq`, listing the shadow pages of `opts.pages` (default `all`). */
+  view(seq: number, opts?: { pages?: PageScope }): StateView
   transitions(q: TransitionQuery): TransitionRow[]
   countTransitions(q: TransitionQuery): LabResults['transitionCount']
   transitionsByIndex(q: TransitionQuery & { index: number }): TransitionRow[]

@@ -10,7 +10,7 @@ import type { Bookmark, DensityResult, KernelEventRow, KernelSummary, SqlResult,
 import { apply_transition } from '../../sim/apply'
 import { is_transition_kind, TRANSITION_KINDS, type Transition } from '../../sim/transitions'
 import { POLICIES, type kvm, type Op, type Policy } from '../../sim/types'
-import { state_view, type StateView } from '../../sim/view'
+import { state_view, type PageScope, type StateView } from '../../sim/view'
 import { canonicalEncode } from './canonical'
 import { create_byte_writer } from '../../sim/digest'
 import { decodeCheckpoint } from './checkpoint-codec'
@@ -224,9 +224,12 @@ export class Session {
     return this.guard(() => this.replayTo(seq, false))
   }
 
-  /** state_view of the state after `seq` (the `inspect --json` shape). */
-  view(seq: number): StateView {
-    return this.guard(() => state_view(this.stateRef(seq), seq))
+  /**
+   * state_view of the state after `seq` (the `inspect --json` shape), listing the shadow pages of
+   * `opts.pages` (default `all`; see PageScope).
+   */
+  view(seq: number, opts: { pages?: PageScope } = {}): StateView {
+    return this.guard(() => state_view(this.stateRef(seq), seq, opts))
   }
 
   private filter(q: TransitionFilter): Filter {

@@ -72,7 +72,7 @@ function open(path: string): SessionHandle {
   return {
     path,
     info: () => ({ ...f.info, path }),
-    view: (seq) => (live(), checkSeq(seq), state_view(kvm_create({ vcpus: f.info.vcpus, n_max_mmu_pages: 64 }), seq)),
+    view: (seq, opts) => (live(), checkSeq(seq), state_view(kvm_create({ vcpus: f.info.vcpus, n_max_mmu_pages: 64 }), seq, opts)),
     transitions: (q) => filter(q).filter((t) => t.seq >= (q.from ?? 0) && t.seq <= (q.to ?? end)).slice(0, q.limit),
     countTransitions: (q) => {
       const rows = filter(q)
