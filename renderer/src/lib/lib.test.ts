@@ -84,12 +84,33 @@ describe('diffStates', () => {
       shadow_pages: [page(1, true), page(2)],
       stats: { mmu_shadow_zapped: 1 } as StateView['stats'],
     })
-    const paths = diffStates(a, b).map((e) => e.path)
+    const paths = diffStates(a, b)!.map((e) => e.path)
     expect(paths).toEqual(expect.arrayContaining([
       'vcpus[0].prev_roots[0].pgd', 'vcpus[0].prev_roots[0].sp', 'vcpus[0].requests',
       'shadow_pages[1].invalid', 'shadow_pages[2]', 'stats.mmu_shadow_zapped',
     ]))
     expect(paths).not.toContain('vcpus[0].root.sp')
     expect(diffStates(a, a)).toEqual([])
+  })
+
+  it('compares root-scoped views within the scope: no page reported gone because it was not listed', async () => {
+    const { diffStates } = await import('./state-diff')
+    const lower = (sp: number, held_by: string[] = []) => ({ ...page(sp), level: 1, gfn: '0x99', held_by })
+    // a full view (the Shadow pages tab was open), then a root-scoped one of the same pages
+    const full = state({ shadow_pages: [page(1), lower(5), lower(6)] })
+    const roots = state({ seq: 2, shadow_pages: [page(1)], shadow_pages_scope: 'roots', shadow_pages_total: 3 })
+    expect(diffStates(full, roots)).toEqual([])
+    expect(diffStates(roots, full)).toEqual([])
+    // a root-level page freed or created is still seen, as is a change of a listed page
+    const after = state({ seq: 3, shadow_pages: [page(1, true), page(2)], shadow_pages_scope: 'roots', shadow_pages_total: 4 })
+    expect(diffStates(roots, after)!.map((e) => e.path)).toEqual(expect.arrayContaining(['shadow_pages[1].invalid', 'shadow_pages[2]']))
+    const gone = state({ seq: 4, shadow_pages: [], shadow_pages_scope: 'roots', shadow_pages_total: 2 })
+    expect(diffStates(roots, gone)).toEqual([{ path: 'shadow_pages[1]', before: page(1), after: null }])
+    // a lower page held by a slot, then not listed: freed or just unheld? the caller must ask
+    const held = state({ seq: 5, shadow_pages: [page(1), lower(5, ['0:1'])], shadow_pages_scope: 'roots', shadow_pages_total: 3 })
+    expect(diffStates(held, roots)).toBeNull()
+    expect(diffStates(roots, held)).toBeNull()
+    // a view without pages cannot be compared
+    expect(diffStates(roots, state({ shadow_pages: [], shadow_pages_scope: 'none', shadow_pages_total: 3 }))).toBeNull()
   })
 })

@@ -3,9 +3,16 @@
  * it already has (stepping forward), so the common step does not ask the Node side for a diff.
  * Paths use the diff request's format: "vcpus[1].prev_roots[0].sp", "shadow_pages[8].invalid",
  * "stats.mmu_shadow_zapped"; a page that appears or disappears is "shadow_pages[N]".
+ *
+ * A view may list only the root pages (stateAt `pages: 'roots'`, marked by shadow_pages_scope):
+ * pages are then compared within that scope, so a page is never reported as gone just because
+ * the other view did not list it. When that cannot be told apart from a real change (a page
+ * outside the root level entering or leaving the scope, or a view without pages), diffStates
+ * answers null and the caller asks the Node side's diff instead.
  */
 import type { StateDiffEntry } from '../../../electron/api/contract'
-import type { ShadowPageView, SlotView, StateView } from '../../../sim/view'
+import { PT64_ROOT_4LEVEL } from '../../../sim/constants'
+import { in_roots_scope, type ShadowPageView, type SlotView, type StateView } from '../../../sim/view'
 
 function same(a: unknown, b: unknown): boolean {
   if (a === b) return true
@@ -23,8 +30,17 @@ function slot(out: StateDiffEntry[], base: string, a: SlotView, b: SlotView): vo
   record(out, `${base}.`, a as unknown as Record<string, unknown>, b as unknown as Record<string, unknown>)
 }
 
-/** What changed from state `a` to state `b`. */
-export function diffStates(a: StateView, b: StateView): StateDiffEntry[] {
+/** What changed from state `a` to state `b`; null when their page lists cannot be compared. */
+export function diffStates(a: StateView, b: StateView): StateDiffEntry[] | null {
+  const sa = a.shadow_pages_scope ?? 'all'
+  const sb = b.shadow_pages_scope ?? 'all'
+  if (sa === 'none' || sb === 'none') return null
+  const scoped = sa === 'roots' || sb === 'roots'
+  const pagesA = scoped && sa === 'all' ? a.shadow_pages.filter(in_roots_scope) : a.shadow_pages
+  const pagesB = scoped && sb === 'all' ? b.shadow_pages.filter(in_roots_scope) : b.shadow_pages
+  // in the roots scope, a page of the root level is listed for as long as it exists; any other
+  // page only while a slot holds it, so its (dis)appearance may be the scope's, not the page's
+  const unsure = (p: ShadowPageView): boolean => scoped && p.level !== PT64_ROOT_4LEVEL
   const out: StateDiffEntry[] = []
   for (const k of ['mmu_valid_gen', 'n_used_mmu_pages', 'n_max_mmu_pages', 'findings'] as const) {
     if (a[k] !== b[k]) out.push({ path: k, before: a[k], after: b[k] })
@@ -40,14 +56,19 @@ export function diffStates(a: StateView, b: StateView): StateDiffEntry[] {
     va.prev_roots.forEach((r, j) => { if (vb.prev_roots[j]) slot(out, `${base}.prev_roots[${j}]`, r, vb.prev_roots[j]!) })
     if (!same(va.requests, vb.requests)) out.push({ path: `${base}.requests`, before: va.requests, after: vb.requests })
   }
-  const pa = new Map<number, ShadowPageView>(a.shadow_pages.map((p) => [p.sp, p]))
-  for (const p of b.shadow_pages) {
+  const pa = new Map<number, ShadowPageView>(pagesA.map((p) => [p.sp, p]))
+  for (const p of pagesB) {
     const q = pa.get(p.sp)
     pa.delete(p.sp)
-    if (!q) out.push({ path: `shadow_pages[${p.sp}]`, before: null, after: p })
-    else if (q !== p) record(out, `shadow_pages[${p.sp}].`, q as unknown as Record<string, unknown>, p as unknown as Record<string, unknown>)
+    if (!q) {
+      if (unsure(p)) return null
+      out.push({ path: `shadow_pages[${p.sp}]`, before: null, after: p })
+    } else if (q !== p) record(out, `shadow_pages[${p.sp}].`, q as unknown as Record<string, unknown>, p as unknown as Record<string, unknown>)
   }
-  for (const q of pa.values()) out.push({ path: `shadow_pages[${q.sp}]`, before: q, after: null })
+  for (const q of pa.values()) {
+    if (unsure(q)) return null
+    out.push({ path: `shadow_pages[${q.sp}]`, before: q, after: null })
+  }
   record(out, 'stats.', a.stats as unknown as Record<string, unknown>, b.stats as unknown as Record<string, unknown>)
   record(out, 'counters.', a.counters as unknown as Record<string, unknown>, b.counters as unknown as Record<string, unknown>)
   return out

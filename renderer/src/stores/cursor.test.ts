@@ -120,6 +120,110 @@ describe('useCursorStore', () => {
   })
 })
 
+describe('useCursorStore: which shadow pages it asks for', () => {
+  const root = (sp: number) => ({
+    sp, gfn: '0xa', level: 4, root_count: 1, invalid: false, obsolete: false, mmu_valid_gen: 0,
+    write_flooding_count: 0, unsync: false, active: true, held_by: ['0:0'],
+  })
+  const lower = (sp: number) => ({ ...root(sp), gfn: '0x99', level: 1, root_count: 0, held_by: [] })
+  /** A session of pages 1 (a root) and 2..4 (lower levels); at seq >= 20 root page 9 exists too. */
+  const scoped = (a: Record<string, unknown>) => {
+    const all = [root(1), lower(2), lower(3), lower(4), ...((a.seq as number) >= 20 ? [root(9)] : [])]
+    const pages = a.pages === 'roots' ? all.filter((p) => p.level === 4) : all
+    return {
+      ...stateAt(a), shadow_pages: pages,
+      ...(a.pages === 'roots' ? { shadow_pages_scope: 'roots', shadow_pages_total: all.length } : {}),
+    }
+  }
+  const stateCalls = (from: number) => bridge.calls.slice(from).filter((c) => c.name === 'stateAt').map((c) => c.args)
+
+  beforeEach(() => {
+    bridge.handlers.stateAt = scoped
+  })
+
+  it('asks for the root pages only on a step and while scrubbing', async () => {
+    await openSession()
+    const cursor = useCursorStore()
+    const n = bridge.calls.length
+    await cursor.goTo(10)
+    await cursor.stepForward()
+    cursor.beginScrub()
+    await cursor.goTo(30)
+    await cursor.endScrub()
+    expect(stateCalls(n).map((a) => a.pages)).toEqual(['roots', 'roots', 'roots', 'roots'])
+    expect(cursor.state?.shadow_pages.map((p) => p.sp)).toEqual([1, 9])
+    expect(cursor.state?.shadow_pages_total).toBe(5)
+  })
+
+  it('re-fetches the shown moment with every page when a view needs them all, and asks for all until it closes', async () => {
+    await openSession()
+    const cursor = useCursorStore()
+    await cursor.goTo(10)
+    const diffBefore = cursor.diff
+    const n = bridge.calls.length
+    const release = cursor.needAllPages()
+    await flush()
+    expect(stateCalls(n)).toEqual([{ session: 's1', seq: 10, pages: 'all' }])
+    expect(cursor.state?.seq).toBe(10)
+    expect(cursor.state?.shadow_pages.map((p) => p.sp)).toEqual([1, 2, 3, 4])
+    expect(cursor.state?.shadow_pages_scope).toBeUndefined()
+    expect(cursor.diff).toBe(diffBefore) // the same moment: what changed is kept
+    await cursor.stepForward()
+    expect(stateCalls(n).at(-1)).toEqual({ session: 's1', seq: 11, pages: 'all' })
+    release()
+    release() // twice is once
+    expect(cursor.pageScope).toBe('roots')
+    await cursor.stepForward()
+    expect(stateCalls(n).at(-1)).toMatchObject({ seq: 12, pages: 'roots' })
+  })
+
+  it('does not report pages as removed when the scope narrows between two steps', async () => {
+    await openSession()
+    const cursor = useCursorStore()
+    await cursor.goTo(19)
+    const release = cursor.needAllPages()
+    await flush()
+    expect(cursor.state?.shadow_pages).toHaveLength(4)
+    release()
+    const n = bridge.calls.length
+    await cursor.stepForward() // all pages at 19 -> root pages at 20: page 9 appeared, 2..4 unlisted
+    expect(bridge.calls.slice(n).map((c) => c.name)).not.toContain('diff')
+    expect(cursor.diff.map((e) => e.path)).toEqual(['shadow_pages[9]'])
+  })
+
+  it('asks the Node side for the diff when the root-scoped lists cannot tell', async () => {
+    await openSession()
+    const cursor = useCursorStore()
+    // at seq 6 a lower page is held by a slot (listed); at 7 it is not listed: unheld or freed?
+    bridge.handlers.stateAt = (a) => {
+      const v = scoped(a)
+      return (a.seq as number) === 6 ? { ...v, shadow_pages: [...v.shadow_pages, { ...lower(3), held_by: ['1:2'] }] } : v
+    }
+    await cursor.goTo(6)
+    const n = bridge.calls.length
+    await cursor.stepForward()
+    expect(bridge.calls.slice(n).filter((c) => c.name === 'diff').map((c) => c.args)).toEqual([{ session: 's1', a: 6, b: 7 }])
+    expect(cursor.diff.map((e) => e.path)).toEqual(['vcpus[0].prev_roots[1].sp'])
+  })
+
+  it('a refresh that lands after a newer moment was shown is dropped', async () => {
+    await openSession()
+    const cursor = useCursorStore()
+    await cursor.goTo(10)
+    bridge.hold = true
+    const n = bridge.calls.length
+    cursor.needAllPages()
+    const step = cursor.stepForward() // asked with every page, as the view is open
+    await flush()
+    await bridge.releaseInOrder([n + 1, n + 2, n]) // the step (transition, state) first, then the refresh of 10
+    bridge.hold = false
+    await step
+    await flush()
+    expect(cursor.state?.seq).toBe(11)
+    expect(cursor.state?.shadow_pages).toHaveLength(4)
+  })
+})
+
 describe('useSessionStore', () => {
   it('keeps the error of a file that cannot be opened', async () => {
     bridge.handlers.openSession = () => ({ ok: false, error: 'openSession: /tmp/x.rootlab is not a Root Lab session (bad header)' })

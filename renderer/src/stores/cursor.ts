@@ -6,6 +6,10 @@
  * requests are coalesced: at most one is in flight and, when it returns, only the latest wanted
  * seq is asked for next (only stateAt: the step's transition and diff are fetched when the
  * scrub ends).
+ *
+ * The state lists only the root pages (stateAt `pages: 'roots'`: what the vCPU cards show), a
+ * fraction of the whole list, unless a view that shows every shadow page is open (needAllPages:
+ * the Shadow pages tab); opening one re-fetches the shown moment with every page.
  */
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef } from 'vue'
@@ -53,6 +57,12 @@ export const useCursorStore = defineStore('cursor', () => {
   let scrubInFlight = false
   let scrubWanted: number | null = null
   let playTimer: ReturnType<typeof setInterval> | null = null
+  /** Open views that show every shadow page (needAllPages). */
+  const pageViewers = ref(0)
+  /** Which shadow pages stateAt is asked for. */
+  const pageScope = computed<'all' | 'roots'>(() => (pageViewers.value > 0 ? 'all' : 'roots'))
+  /** The state a refreshPages is fetching every page of. */
+  let refreshing: StateView | null = null
 
   function clamp(s: number): number {
     if (!Number.isFinite(s)) return seq.value
@@ -72,8 +82,8 @@ export const useCursorStore = defineStore('cursor', () => {
     const rowsP = detail && s > 0 ? client.transitions({ session: sid, from: s, to: s, limit: 1 }) : null
     const prev = state.value
     const localDiff = detail && prev !== null && prev.seq === s - 1
-    const diffP = detail && s > 0 && !localDiff ? client.diff({ session: sid, a: s - 1, b: s }) : null
-    const st = await client.stateAt({ session: sid, seq: s })
+    let diffP = detail && s > 0 && !localDiff ? client.diff({ session: sid, a: s - 1, b: s }) : null
+    const st = await client.stateAt({ session: sid, seq: s, pages: pageScope.value })
     if (session.id !== sid || token <= applied) return
     if (!st.ok) {
       error.value = st.error
@@ -82,13 +92,47 @@ export const useCursorStore = defineStore('cursor', () => {
     applied = token
     error.value = null
     state.value = st.value
+    if (pageScope.value === 'all' && st.value.shadow_pages_scope) void refreshPages()
     if (!detail && s !== 0) return
-    diff.value = localDiff && prev ? diffStates(prev, st.value) : []
+    const local = localDiff && prev ? diffStates(prev, st.value) : null
+    // the two page lists could not be compared: ask the Node side, which has every page
+    if (localDiff && !local) diffP = client.diff({ session: sid, a: s - 1, b: s })
+    diff.value = local ?? []
     if (s === 0) current.value = null
     const [rows, df] = await Promise.all([rowsP, diffP])
     if (session.id !== sid || token !== applied) return
     current.value = rows?.ok ? (rows.value[0] ?? null) : null
     if (df) diff.value = df.ok ? df.value : []
+  }
+
+  /** Re-fetches the shown moment with every shadow page, if it lists only some. */
+  async function refreshPages(): Promise<void> {
+    const sid = session.id
+    const shown = state.value
+    if (!sid || !shown || !shown.shadow_pages_scope || refreshing === shown) return
+    refreshing = shown
+    try {
+      const r = await lab().stateAt({ session: sid, seq: shown.seq, pages: 'all' })
+      // only over the same answer: a newer moment shown meanwhile asked for what it needs
+      if (session.id === sid && state.value === shown && r.ok) state.value = r.value
+    } finally {
+      if (refreshing === shown) refreshing = null
+    }
+  }
+
+  /**
+   * A view that shows every shadow page opens: from now on, until the returned function is
+   * called, stateAt lists every page, and the moment shown is re-fetched so.
+   */
+  function needAllPages(): () => void {
+    pageViewers.value++
+    void refreshPages()
+    let released = false
+    return () => {
+      if (released) return
+      released = true
+      pageViewers.value--
+    }
   }
 
   async function pumpScrub(): Promise<void> {
@@ -197,8 +241,8 @@ export const useCursorStore = defineStore('cursor', () => {
   }
 
   return {
-    seq, state, current, diff, changed, error, notice, scrubbing, playing, speed, last, shownSeq, loading,
-    goTo, beginScrub, endScrub, stepForward, stepBack, goToStart, goToEnd, jump,
+    seq, state, current, diff, changed, error, notice, scrubbing, playing, speed, last, shownSeq, loading, pageScope,
+    goTo, needAllPages, beginScrub, endScrub, stepForward, stepBack, goToStart, goToEnd, jump,
     play, pause, togglePlay, setSpeed, reset,
   }
 })
