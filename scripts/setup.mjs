@@ -15,5 +15,5 @@ function npmCi(env) {
 if (process.env.ELECTRON_SKIP_BINARY_DOWNLOAD) process.exit(npmCi({}) ?? 1)
 if (npmCi({}) === 0) process.exit(0)
 console.error('\nsetup: npm ci failed (most often: the Electron binary could not be downloaded); retrying without it.\n' +
-  'setup: `npm start` will then open Root Lab in your browser instead of the desktop window.\n')
+  'setup: `npm start` will then serve Root Lab to your browser (open the URL it prints) instead of a desktop window.\n')
 process.exit(npmCi({ ELECTRON_SKIP_BINARY_DOWNLOAD: '1' }) ?? 1)
