@@ -156,16 +156,8 @@ export function drawKernelLane(
   }
 }
 
-/** A compared event, kernel's or model's, in the comparator's terms. */
-export interface ComparedEvent {
-  kind: string
-  gfn: number
-  level: number
-  gen: number
-  root_count: number
-  invalid: boolean
-  created: boolean | null
-}
+/** A compared event, kernel's or model's, in the comparator's terms: the kernel row's compared fields. */
+export type ComparedEvent = Pick<KernelEventRow, 'kind' | 'gfn' | 'level' | 'gen' | 'root_count' | 'invalid' | 'created'>
 
 /** The fields compared, in the order shown. */
 export const COMPARED_FIELDS = ['kind', 'gfn', 'level', 'gen', 'root_count', 'invalid', 'created'] as const
