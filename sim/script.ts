@@ -5,6 +5,12 @@
 import { MAX_GPA, MAX_VCPUS, PAGE_SIZE } from './constants'
 import { OP_NAMES, type Op } from './types'
 
+/**
+ * The largest script accepted anywhere: a file given to `--script`, a script sent through the
+ * LabApi, an HTTP request body of `rootlab serve`. In bytes of UTF-8 (50 MB, about 1.5 million ops).
+ */
+export const MAX_SCRIPT_BYTES = 50_000_000
+
 /** A script that cannot be run, with a message naming the op index and the field. */
 export class ScriptError extends Error {
   override name = 'ScriptError'

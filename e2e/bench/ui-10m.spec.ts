@@ -88,7 +88,7 @@ function firstFrameProbe(): void {
 
 async function openTimed(page: Page, serve: LabServe): Promise<{ firstFrameMs: number; idleMs: number; wallMs: number }> {
   const t0 = Date.now()
-  await page.goto(`${serve.url}?file=${encodeURIComponent(FILE)}`)
+  await page.goto(serve.pageUrl(FILE))
   await page.locator('section[role=region][aria-label^="vCPU "]').first().waitFor({ timeout: 30_000 })
   await expect.poll(() => page.evaluate(() => (window as unknown as { __ff?: { frame: number } }).__ff?.frame ?? 0)).toBeGreaterThan(0)
   const wallMs = Date.now() - t0

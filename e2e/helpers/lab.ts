@@ -11,6 +11,10 @@
  *   })
  *
  * One server per test file (worker-scoped fixture); each test gets a fresh page.
+ *
+ * The server admits only its token (electron/server/auth.ts): `lab.open` loads the printed URL
+ * (`?token=`, which sets the token cookie), the fixture also gives each test's browser context the
+ * cookie (so `page.goto(lab.serve.url)` works too), and `serve.api` sends `Authorization: Bearer`.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
@@ -23,8 +27,12 @@ import { test as base, expect, type Page } from '@playwright/test'
 const ROOT = resolve(import.meta.dirname, '..', '..')
 
 export interface LabServe {
-  /** http://127.0.0.1:PORT/ */
+  /** http://127.0.0.1:PORT/ (without the token) */
   url: string
+  /** This server's token (the printed URL's `?token=`). */
+  token: string
+  /** The URL that admits a browser: `url?token=TOKEN`, plus `&file=` (FILE relative to `dir`). */
+  pageUrl(file?: string): string
   /** The folder the server serves (its working directory); files the tests create go here. */
   dir: string
   /** POSTs a LabApi request directly (test setup), returning its LabResult. */
@@ -55,11 +63,11 @@ export async function startServe(args: string[] = []): Promise<LabServe> {
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let output = ''
-  const url = await new Promise<string>((done, reject) => {
+  const printedUrl = await new Promise<string>((done, reject) => {
     const timer = setTimeout(() => reject(new Error(`e2e: rootlab serve printed no URL within 30 s:\n${output}`)), 30_000)
     const onData = (chunk: Buffer) => {
       output += chunk.toString()
-      const m = /Root Lab viewer: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(output)
+      const m = /Root Lab viewer: (http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/.exec(output)
       if (m) {
         clearTimeout(timer)
         done(m[1]!)
@@ -72,12 +80,17 @@ export async function startServe(args: string[] = []): Promise<LabServe> {
       reject(new Error(`e2e: rootlab serve exited (${code}) before printing its URL:\n${output}`))
     })
   })
+  const printed = new URL(printedUrl)
+  const token = printed.searchParams.get('token')!
+  const url = `${printed.origin}/`
   return {
     url,
+    token,
     dir,
+    pageUrl: (file) => `${url}?token=${token}${file === undefined ? '' : `&file=${encodeURIComponent(resolve(dir, file))}`}`,
     async api(name, a) {
       const res = await fetch(new URL(`/api/${name}`, url), {
-        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(a),
+        method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(a),
       })
       return (await res.json()) as { ok: true; value: never } | { ok: false; error: string }
     },
@@ -90,6 +103,11 @@ export async function startServe(args: string[] = []): Promise<LabServe> {
       rmSync(top, { recursive: true, force: true })
     },
   }
+}
+
+/** The cookie the server gives a page loaded with its token (electron/server/auth.ts). */
+export function tokenCookie(serve: LabServe): { name: string; value: string; url: string; httpOnly: boolean; sameSite: 'Strict' } {
+  return { name: `rootlab-token-${new URL(serve.url).port}`, value: serve.token, url: serve.url, httpOnly: true, sameSite: 'Strict' }
 }
 
 /** Waits until no request is pending and the app is ready. */
@@ -117,11 +135,11 @@ export const test = base.extend<{ lab: Lab }, { serve: LabServe }>({
     { scope: 'worker' },
   ],
   lab: async ({ page, serve }, use) => {
+    await page.context().addCookies([tokenCookie(serve)])
     await use({
       serve,
       async open(opts = {}) {
-        const target = opts.file ? `${serve.url}?file=${encodeURIComponent(resolve(serve.dir, opts.file))}` : serve.url
-        await page.goto(target)
+        await page.goto(serve.pageUrl(opts.file))
         await waitForIdle(page)
       },
     })

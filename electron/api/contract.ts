@@ -15,6 +15,7 @@
  * that runs the Node side.
  */
 import * as v from 'valibot'
+import { MAX_SCRIPT_BYTES } from '../../sim/script'
 import type { Op, Policy } from '../../sim/types'
 import type { StateView } from '../../sim/view'
 
@@ -59,7 +60,7 @@ const recordSource = v.variant('type', [
     processes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(4096))),
   }),
   /** A script in the JSON format of cli-contract.md, as text (validated by sim/script.ts). */
-  v.object({ type: v.literal('script'), name: v.pipe(v.string(), v.maxLength(256)), text: v.pipe(v.string(), v.maxLength(50_000_000)) }),
+  v.object({ type: v.literal('script'), name: v.pipe(v.string(), v.maxLength(256)), text: v.pipe(v.string(), v.maxBytes(MAX_SCRIPT_BYTES)) }),
   /** The operations of an open session, re-run (e.g. under another policy). */
   v.object({ type: v.literal('session'), session: sessionId }),
 ])

@@ -44,7 +44,7 @@ export const COMMANDS: Command[] = [
       if (!loader) throw new Error('rootlab serve is not part of this build')
       const m = (await loader()) as ServeModule
       return {
-        help: 'Usage: rootlab serve [FILE] [--port N]\n\nServes the debugger and the LabApi on 127.0.0.1 and prints the URL.\n',
+        help: 'Usage: rootlab serve [FILE] [--port N]\n\nServes the debugger and the LabApi on 127.0.0.1 and prints the URL, which carries\na random token (ROOTLAB_TOKEN sets it); API requests need it (the cookie the page gets, or\nAuthorization: Bearer TOKEN).\n',
         run: (argv) => m.runServe(argv),
       }
     },

@@ -1,9 +1,9 @@
 /**
  * The HTTP transport's own rules (the API behaviours are in electron/service/contract.test.ts):
- * loopback only, Host and Origin checks, status codes for bad requests, security headers, and
- * static files that cannot escape the renderer folder.
+ * loopback only, the token, Host and Origin checks, status codes for bad requests, security
+ * headers, and static files that cannot escape the renderer folder.
  */
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { request } from 'node:http'
 import { connect } from 'node:net'
 import { networkInterfaces, tmpdir } from 'node:os'
@@ -13,7 +13,9 @@ import { createLabService, type LabService } from '../service/lab-service'
 import { rootFolderPolicy } from '../service/path-policy'
 import { inlineRunner } from '../service/recording-runner'
 import { fakeSessionLayer } from '../service/testing/fake-session-layer'
-import { LOOPBACK, startLabServer, type LabServer } from './lab-server'
+import { serverToken, tokenCookieName } from './auth'
+import { LOOPBACK, MAX_BODY_BYTES, startLabServer, type LabServer } from './lab-server'
+import { MAX_SCRIPT_BYTES } from '../../sim/script'
 
 interface Reply {
   status: number
@@ -35,7 +37,22 @@ function send(port: number, opts: { method?: string; path: string; headers?: Rec
   })
 }
 
-const json = { 'content-type': 'application/json' }
+/** Sends raw bytes (several Host headers cannot be sent with http.request) and returns the status. */
+function sendRaw(port: number, text: string): Promise<number> {
+  return new Promise((done, reject) => {
+    const s = connect({ host: LOOPBACK, port })
+    let out = ''
+    s.on('data', (c) => (out += c.toString()))
+    s.on('end', () => done(Number(/^HTTP\/1\.1 (\d+)/.exec(out)?.[1] ?? 0)))
+    s.on('error', reject)
+    s.write(text)
+  })
+}
+
+const TOKEN = serverToken({})
+const auth = { authorization: `Bearer ${TOKEN}` }
+const json = { 'content-type': 'application/json', ...auth }
+const jsonNoToken = { 'content-type': 'application/json' }
 
 describe('rootlab serve HTTP transport', () => {
   let dir: string
@@ -55,7 +72,7 @@ describe('rootlab serve HTTP transport', () => {
       sessions: fakeSessionLayer, paths: rootFolderPolicy(join(dir, 'files')), dataDir: join(dir, 'data'),
       runner: inlineRunner(fakeSessionLayer),
     })
-    server = await startLabServer({ service, staticDir: join(dir, 'renderer'), port: 0, maxBodyBytes: 1024 })
+    server = await startLabServer({ service, staticDir: join(dir, 'renderer'), port: 0, maxBodyBytes: 1024, token: TOKEN })
     port = server.port
   })
   afterAll(async () => {
@@ -100,7 +117,7 @@ describe('rootlab serve HTTP transport', () => {
 
   it('answers an unknown request with 404, GET on a request with 405', async () => {
     expect((await send(port, { method: 'POST', path: '/api/nope', headers: json, body: '{}' })).status).toBe(404)
-    expect((await send(port, { method: 'GET', path: '/api/listSessions' })).status).toBe(405)
+    expect((await send(port, { method: 'GET', path: '/api/listSessions', headers: auth })).status).toBe(405)
   })
 
   it('refuses a body over the size limit with 413', async () => {
@@ -109,7 +126,7 @@ describe('rootlab serve HTTP transport', () => {
   })
 
   it('refuses a POST that is not application/json (a cross-site form cannot send JSON)', async () => {
-    const r = await send(port, { method: 'POST', path: '/api/listSessions', headers: { 'content-type': 'text/plain' }, body: '{}' })
+    const r = await send(port, { method: 'POST', path: '/api/listSessions', headers: { ...auth, 'content-type': 'text/plain' }, body: '{}' })
     expect(r.status).toBe(415)
   })
 
@@ -150,7 +167,7 @@ describe('rootlab serve HTTP transport', () => {
   })
 
   it('streams pushed events as named server-sent events', async () => {
-    const res = await fetch(`${server.url}api/events`)
+    const res = await fetch(`${server.url}api/events`, { headers: auth })
     expect(res.headers.get('content-type')).toMatch(/text\/event-stream/)
     const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader()
     await reader.read() // retry line
@@ -166,7 +183,7 @@ describe('rootlab serve HTTP transport', () => {
 
     // A client that reconnects with Last-Event-ID is sent what it missed, from the next id on.
     const ids = [...text.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]))
-    const again = await fetch(`${server.url}api/events`, { headers: { 'Last-Event-ID': String(ids[0]) } })
+    const again = await fetch(`${server.url}api/events`, { headers: { ...auth, 'Last-Event-ID': String(ids[0]) } })
     const r2 = again.body!.pipeThrough(new TextDecoderStream()).getReader()
     let replay = ''
     while (!replay.includes('event: recordingFinished')) replay += (await r2.read()).value ?? ''
@@ -174,5 +191,55 @@ describe('rootlab serve HTTP transport', () => {
     expect(replayed[0]).toBe(ids[0]! + 1)
     expect(replayed).toEqual(ids.slice(1, replayed.length + 1))
     await r2.cancel()
+  })
+  it('answers every /api/ request without the token with 401, and does nothing', async () => {
+    const start = JSON.stringify({ source: { type: 'scenario', scenario: 'mixed', vcpus: 1, steps: 5, seed: 1 }, policy: 'free-obsolete', out: 'no-token.rootlab' })
+    for (const headers of [jsonNoToken, { ...jsonNoToken, authorization: 'Bearer wrong' }, { ...jsonNoToken, authorization: `Basic ${TOKEN}` },
+      { ...jsonNoToken, authorization: `Bearer ${TOKEN}x` }, { ...jsonNoToken, cookie: `${tokenCookieName(port)}=nope` },
+      { ...jsonNoToken, cookie: `${tokenCookieName(port + 1)}=${TOKEN}` }]) {
+      const r = await send(port, { method: 'POST', path: '/api/startRecording', headers, body: start })
+      expect(r.status).toBe(401)
+      expect(r.headers['www-authenticate']).toMatch(/^Bearer/)
+      expect(JSON.parse(r.body)).toEqual({ ok: false, error: expect.stringMatching(/^not authorized: open the URL that rootlab serve printed/) })
+    }
+    // Unknown names and wrong methods too: nothing about the API is told without the token.
+    expect((await send(port, { method: 'POST', path: '/api/nope', headers: jsonNoToken, body: '{}' })).status).toBe(401)
+    expect((await send(port, { method: 'GET', path: '/api/listSessions' })).status).toBe(401)
+    expect((await send(port, { path: '/api/events' })).status).toBe(401)
+    await new Promise((r) => setTimeout(r, 100))
+    expect(existsSync(join(dir, 'files', 'no-token.rootlab'))).toBe(false)
+    const list = await send(port, { method: 'POST', path: '/api/listSessions', headers: json, body: '{}' })
+    expect(list.body).not.toMatch(/no-token/)
+  })
+
+  it('gives the page loaded with the right ?token= an HttpOnly SameSite=Strict cookie that admits its API calls', async () => {
+    const page = await send(port, { path: `/?token=${TOKEN}&file=%2Fx.rootlab` })
+    expect(page.status).toBe(200)
+    const setCookie = String(page.headers['set-cookie'])
+    expect(setCookie).toBe(`${tokenCookieName(port)}=${TOKEN}; Path=/; HttpOnly; SameSite=Strict`)
+    const cookie = setCookie.split(';')[0]!
+    const r = await send(port, { method: 'POST', path: '/api/listSessions', headers: { ...jsonNoToken, cookie: `other=1; ${cookie}` }, body: '{}' })
+    expect(r.status).toBe(200)
+    const events = await fetch(`${server.url}api/events`, { headers: { cookie } })
+    expect(events.status).toBe(200)
+    await events.body!.cancel()
+    // A wrong or missing token gets the page (it is public) but no cookie.
+    for (const path of ['/', `/?token=${TOKEN.slice(1)}`, '/?token=']) {
+      const p = await send(port, { path })
+      expect(p.status).toBe(200)
+      expect(p.headers['set-cookie']).toBeUndefined()
+    }
+  })
+
+  it('refuses a request with more than one Host header with 400', async () => {
+    const two = (first: string, second: string, path: string) =>
+      `GET ${path} HTTP/1.1\r\nHost: ${first}\r\nHost: ${second}\r\nAuthorization: Bearer ${TOKEN}\r\nConnection: close\r\n\r\n`
+    expect(await sendRaw(port, two(`127.0.0.1:${port}`, 'evil.example', '/'))).toBe(400)
+    expect(await sendRaw(port, two(`127.0.0.1:${port}`, `127.0.0.1:${port}`, '/api/events'))).toBe(400)
+    expect(await sendRaw(port, `GET / HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n\r\n`)).toBe(200)
+  })
+
+  it('caps request bodies at the script limit, by default', () => {
+    expect(MAX_BODY_BYTES).toBe(MAX_SCRIPT_BYTES)
   })
 })

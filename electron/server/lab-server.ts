@@ -3,9 +3,11 @@
  *
  *   POST /api/<name>   body: the request's JSON args -> 200 + JSON LabResult (ok or error alike)
  *                      400 body is not JSON · 404 unknown request · 405 not POST · 413 too large
- *                      403 wrong Host / cross-origin / not JSON content type
- *   GET  /api/events   server-sent events, one named event per LabEvent
- *   GET  /...          the built renderer (index.html for paths without an extension)
+ *                      401 no token (./auth.ts) · 403 wrong Host / cross-origin · 415 not JSON
+ *   GET  /api/events   server-sent events, one named event per LabEvent (token needed too)
+ *   GET  /...          the built renderer (index.html for paths without an extension); loaded
+ *                      with the right `?token=`, it sets the token cookie
+ *   any request with more than one Host header: 400 (which one would the checks believe?)
  *
  * There is deliberately no way to bind another interface: the host is not an option.
  */
@@ -13,6 +15,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import { httpRoute, isLabRequestName } from '../api/contract'
 import type { LabService } from '../service/lab-service'
+import { MAX_SCRIPT_BYTES } from '../../sim/script'
+import { isAuthorized, sameToken, tokenCookie } from './auth'
 import { createEventStreams } from './event-stream'
 import { refusal, setSecurityHeaders } from './security'
 import { serveStatic } from './static-files'
@@ -20,8 +24,8 @@ import { serveStatic } from './static-files'
 /** The only address the viewer listens on. */
 export const LOOPBACK = '127.0.0.1'
 
-/** Largest request body accepted (a script of the contract's maximum size fits). */
-export const MAX_BODY_BYTES = 64 * 1024 * 1024
+/** Largest request body accepted: the script limit, the largest input anywhere in Root Lab. */
+export const MAX_BODY_BYTES = MAX_SCRIPT_BYTES
 
 export interface LabServerOptions {
   service: LabService
@@ -30,11 +34,15 @@ export interface LabServerOptions {
   /** TCP port; 0 picks a free one. */
   port?: number
   maxBodyBytes?: number
+  /** The token every /api/ request needs (./auth.ts serverToken). */
+  token: string
 }
 
 export interface LabServer {
-  /** http://127.0.0.1:PORT/ */
+  /** http://127.0.0.1:PORT/ (without the token) */
   readonly url: string
+  /** The token every /api/ request needs. */
+  readonly token: string
   readonly port: number
   readonly server: Server
   /** Stops accepting, ends event streams and open connections. Does not close the service. */
@@ -56,7 +64,7 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(text)
 }
 
-const formatBytes = (n: number): string => (n >= 1024 * 1024 ? `${Math.round(n / 1024 / 1024)} MiB` : `${n} bytes`)
+const formatBytes = (n: number): string => (n >= 1_000_000 ? `${Math.round(n / 1_000_000)} MB` : `${n} bytes`)
 
 function readBody(req: IncomingMessage, limit: number): Promise<string> {
   return new Promise((resolveBody, reject) => {
@@ -103,6 +111,13 @@ async function handleApiCall(service: LabService, name: string, req: IncomingMes
   sendJson(res, 200, await service.call(name, args))
 }
 
+/** How many Host headers the request has (Node keeps only the first in req.headers). */
+function hostHeaderCount(req: IncomingMessage): number {
+  let n = 0
+  for (let i = 0; i < req.rawHeaders.length; i += 2) if (req.rawHeaders[i]!.toLowerCase() === 'host') n++
+  return n
+}
+
 /** Starts the server; resolves once it listens. */
 export function startLabServer(opts: LabServerOptions): Promise<LabServer> {
   const limit = opts.maxBodyBytes ?? MAX_BODY_BYTES
@@ -121,8 +136,16 @@ export function startLabServer(opts: LabServerOptions): Promise<LabServer> {
         res.end(`${message}\n`)
       }
     }
+    if (hostHeaderCount(req) > 1) {
+      res.setHeader('Connection', 'close')
+      return fail(400, 'refused: more than one Host header')
+    }
     const why = refusal(req, port)
     if (why) return fail(403, why)
+    if (isApi && !isAuthorized(req, opts.token, port)) {
+      res.setHeader('WWW-Authenticate', 'Bearer realm="rootlab"')
+      return fail(401, 'not authorized: open the URL that rootlab serve printed (it carries ?token=), or send Authorization: Bearer TOKEN')
+    }
     if (url.pathname === '/api/events') {
       if (req.method !== 'GET') return fail(405, 'events: use GET /api/events')
       return streams.attach(req, res)
@@ -139,6 +162,8 @@ export function startLabServer(opts: LabServerOptions): Promise<LabServer> {
       return
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return fail(405, 'only GET is served here')
+    const given = url.searchParams.get('token')
+    if (given !== null && sameToken(given, opts.token)) res.setHeader('Set-Cookie', tokenCookie(port, opts.token))
     if (opts.staticDir && serveStatic(opts.staticDir, url.pathname, res, req.method === 'HEAD')) return
     fail(404, `not found: ${url.pathname.slice(0, 200)}`)
   })
@@ -154,6 +179,7 @@ export function startLabServer(opts: LabServerOptions): Promise<LabServer> {
       port = (server.address() as AddressInfo).port
       resolveStart({
         url: `http://${LOOPBACK}:${port}/`,
+        token: opts.token,
         port,
         server,
         close: () => new Promise<void>((done) => {

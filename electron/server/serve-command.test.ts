@@ -49,14 +49,41 @@ describe('rootlab serve', () => {
     expect(r.errors).toEqual([expect.stringMatching(/^rootlab: .*junk.rootlab is not a Root Lab session$/)])
   })
 
-  it('prints the loopback URL with ?file= and stops cleanly', async () => {
-    const rec = run(['--port', '0'])
-    // Without FILE it records the default session in the background; wait for the URL.
-    while (!rec.lines.length) await new Promise((r) => setTimeout(r, 5))
-    expect(rec.lines[0]).toMatch(/^Root Lab viewer: http:\/\/127\.0\.0\.1:\d+\/$/)
-    rec.stop()
-    expect(await rec.code).toBe(0)
+  it('prints the loopback URL with a random token and stops cleanly', async () => {
+    const tokens: string[] = []
+    for (let i = 0; i < 2; i++) {
+      const rec = run(['--port', '0'])
+      // Without FILE it records the default session in the background; wait for the URL.
+      while (!rec.lines.length) await new Promise((r) => setTimeout(r, 5))
+      expect(rec.lines[0]).toMatch(/^Root Lab viewer: http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]{64}$/)
+      tokens.push(/token=(\w+)/.exec(rec.lines[0]!)![1]!)
+      rec.stop()
+      expect(await rec.code).toBe(0)
+    }
+    expect(tokens[0]).not.toBe(tokens[1])
+  })
 
+  it('takes the token from ROOTLAB_TOKEN, and refuses one that cannot be put in a URL', async () => {
+    const r = run(['--port', '0'], { env: { ...env, ROOTLAB_TOKEN: 'scripted-token-0123456789' } })
+    while (!r.lines.length) await new Promise((res) => setTimeout(res, 5))
+    expect(r.lines[0]).toMatch(/\/\?token=scripted-token-0123456789$/)
+    const base = /http:\S+\//.exec(r.lines[0]!)![0]
+    const call = (authorization?: string) => fetch(new URL('/api/listSessions', base), {
+      method: 'POST', headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) }, body: '{}',
+    })
+    expect((await call()).status).toBe(401)
+    expect((await call('Bearer scripted-token-0123456789')).status).toBe(200)
+    r.stop()
+    expect(await r.code).toBe(0)
+
+    for (const bad of ['short', 'has space in it 0123456789', 'x'.repeat(300), 'tab\there-0123456789abc']) {
+      const b = run(['--port', '0'], { env: { ...env, ROOTLAB_TOKEN: bad } })
+      expect(await b.code).toBe(1)
+      expect(b.errors).toEqual([expect.stringMatching(/^rootlab: ROOTLAB_TOKEN must be 16 to 256 characters from A-Z a-z 0-9 \. _ ~ - \(got \d+ characters\)$/)])
+    }
+  })
+
+  it('prints the loopback URL with ?token= and &file= for FILE', async () => {
     fakeSessionLayer.recordSession({
       source: { type: 'scenario', scenario: 'mixed', vcpus: 2, steps: 3, seed: 1 }, policy: 'free-obsolete',
       out: join(dir, 'work', 'ok.rootlab'),
@@ -64,8 +91,11 @@ describe('rootlab serve', () => {
     const r = run(['ok.rootlab', '--port', '0'])
     while (!r.lines.length) await new Promise((res) => setTimeout(res, 5))
     const url = /http:\S+/.exec(r.lines[0]!)![0]
-    expect(url).toMatch(new RegExp(`\\?file=${encodeURIComponent(join(dir, 'work', 'ok.rootlab')).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`))
-    const list = (await (await fetch(new URL('/api/listSessions', url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).json()) as { value: { open: unknown[] } }
+    expect(url).toMatch(new RegExp(`\\?token=\\w+&file=${encodeURIComponent(join(dir, 'work', 'ok.rootlab')).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`))
+    const token = new URL(url).searchParams.get('token')!
+    const list = (await (await fetch(new URL('/api/listSessions', url), {
+      method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: '{}',
+    })).json()) as { value: { open: unknown[] } }
     expect(list.value.open).toHaveLength(1)
     r.stop()
     expect(await r.code).toBe(0)

@@ -1,6 +1,7 @@
 /**
  * `rootlab serve [FILE] [--port N]`: serves the built renderer and the LabApi on 127.0.0.1,
- * prints the URL, opens FILE (or records/opens the default session in the background), and
+ * prints the URL with this run's token (`http://127.0.0.1:PORT/?token=TOKEN`; ROOTLAB_TOKEN
+ * sets it, see ./auth.ts), opens FILE (or records/opens the default session in the background), and
  * stops cleanly on SIGINT/SIGTERM (recordings cancelled, sessions closed).
  *
  * The folder it serves is the working directory: the browser may open files under it and
@@ -13,6 +14,7 @@ import { rootFolderPolicy } from '../service/path-policy'
 import type { RecordingRunner } from '../service/recording-runner'
 import type { SessionLayer } from '../service/session-port'
 import { dataDir, rendererDir } from './app-dirs'
+import { serverToken, TokenError, viewerUrl } from './auth'
 import { startLabServer, type LabServer } from './lab-server'
 import { parseServeArgs, SERVE_USAGE, UsageError } from './serve-args'
 import { isRendererBuilt } from './static-files'
@@ -77,6 +79,15 @@ export async function serveCommand(argv: string[], deps: ServeDeps): Promise<num
     return 1
   }
 
+  let token: string
+  try {
+    token = serverToken(env)
+  } catch (e) {
+    if (!(e instanceof TokenError)) throw e
+    err(`rootlab: ${e.message}`)
+    return 1
+  }
+
   const service = createLabService({
     sessions: deps.sessions,
     paths: rootFolderPolicy(cwd, file ? [file] : []),
@@ -96,14 +107,14 @@ export async function serveCommand(argv: string[], deps: ServeDeps): Promise<num
 
   let server: LabServer
   try {
-    server = await listen(service, staticDir, args.port)
+    server = await listen(service, staticDir, args.port, token)
   } catch (e) {
     err(`rootlab: ${e instanceof Error ? e.message : String(e)}`)
     await service.close()
     return 1
   }
 
-  const url = file === null ? server.url : `${server.url}?file=${encodeURIComponent(file)}`
+  const url = viewerUrl(server.url, token, file)
   out(`Root Lab viewer: ${url}`)
   out(`Serving files under ${cwd} (127.0.0.1 only). Press Ctrl-C to stop.`)
   deps.onListening?.(server)
@@ -123,12 +134,12 @@ export async function serveCommand(argv: string[], deps: ServeDeps): Promise<num
   return 0
 }
 
-async function listen(service: ReturnType<typeof createLabService>, staticDir: string, port: number | null): Promise<LabServer> {
+async function listen(service: ReturnType<typeof createLabService>, staticDir: string, port: number | null, token: string): Promise<LabServer> {
   try {
-    return await startLabServer({ service, staticDir, port: port ?? DEFAULT_PORT })
+    return await startLabServer({ service, staticDir, port: port ?? DEFAULT_PORT, token })
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code
-    if (code === 'EADDRINUSE' && port === null) return startLabServer({ service, staticDir, port: 0 })
+    if (code === 'EADDRINUSE' && port === null) return startLabServer({ service, staticDir, port: 0, token })
     if (code === 'EADDRINUSE') throw new Error(`port ${port} is in use; choose another with --port N (0 = any free port)`, { cause: e })
     if (code === 'EACCES') throw new Error(`port ${port} needs privileges; choose one above 1023 with --port N`, { cause: e })
     throw e

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { LabEventName, LabEvents, LabRequestName, LabResult, LabResults } from '../api/contract'
 import { runImport } from '../kvm/import-command'
 import { sharedTracesDir } from '../kvm/test-support'
+import { serverToken } from '../server/auth'
 import { startLabServer, type LabServer } from '../server/lab-server'
 import { createHttpLabClient, type HttpLabClient } from '../server/testing/http-lab-client'
 import { createLabService, type LabService } from './lab-service'
@@ -51,8 +52,8 @@ async function overHttp(): Promise<Fixture> {
   const service: LabService = createLabService({
     sessions: sessionLayer, paths: rootFolderPolicy(join(root, 'files')), dataDir: join(root, 'data'), runner: workerRunner(),
   })
-  const server: LabServer = await startLabServer({ service, staticDir: null, port: 0 })
-  const client: HttpLabClient = createHttpLabClient(server.url)
+  const server: LabServer = await startLabServer({ service, staticDir: null, port: 0, token: serverToken({}) })
+  const client: HttpLabClient = createHttpLabClient(server.url, server.token)
   await client.connected()
   return {
     root: join(root, 'files'),

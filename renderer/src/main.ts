@@ -2,8 +2,12 @@ import { createPinia } from 'pinia'
 import { createApp, nextTick, watch } from 'vue'
 import App from './App.vue'
 import { pendingRequests } from './api/lab'
+import { dropTokenFromAddressBar } from './api/page-token'
 import { appReady } from './lib/idle'
 import './styles/base.css'
+
+// Before the app reads the query (?file=, ?seq=) and starts keeping it in the address bar.
+dropTokenFromAddressBar(window)
 
 const app = createApp(App)
 app.use(createPinia())

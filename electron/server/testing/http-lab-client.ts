@@ -13,14 +13,16 @@ export interface HttpLabClient {
   close(): void
 }
 
-export function createHttpLabClient(baseUrl: string): HttpLabClient {
+/** `token`: the server's (sent as `Authorization: Bearer`, as scripts do). */
+export function createHttpLabClient(baseUrl: string, token: string): HttpLabClient {
+  const authorization = `Bearer ${token}`
   const listeners = new Set<(event: string, payload: unknown) => void>()
   const abort = new AbortController()
   let ready: Promise<void> | null = null
 
   const connect = (): Promise<void> => {
     ready ??= (async () => {
-      const res = await fetch(new URL('/api/events', baseUrl), { signal: abort.signal })
+      const res = await fetch(new URL('/api/events', baseUrl), { signal: abort.signal, headers: { authorization } })
       if (!res.ok || !res.body) throw new Error(`event stream: HTTP ${res.status}`)
       const reader = res.body.pipeThrough(new TextDecoderStream()).getReader()
       void (async () => {
@@ -51,7 +53,7 @@ export function createHttpLabClient(baseUrl: string): HttpLabClient {
     async call(name, args) {
       const res = await fetch(new URL(`/api/${name}`, baseUrl), {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', authorization },
         body: JSON.stringify(args),
       })
       return (await res.json()) as LabResult<unknown>

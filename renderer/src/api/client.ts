@@ -4,6 +4,8 @@
  * Two bridges exist. In Electron the preload exposes `window.lab` (IPC). In a browser served by
  * `rootlab serve`, requests are `POST /api/<name>` with the JSON args as body and a JSON
  * `LabResult` as answer, and pushed events arrive as server-sent events on `GET /api/events`.
+ * Both carry the server's token as the cookie it set when the page was loaded from the printed
+ * URL (electron/server/auth.ts; ./page-token.ts removes the token from the address bar).
  *
  * The contract is imported as types only: the renderer never bundles valibot or Node code.
  */
@@ -60,6 +62,8 @@ export function httpBridge(options: HttpBridgeOptions = {}): LabBridge {
       try {
         res = await doFetch(`${base}/api/${name}`, {
           method: 'POST',
+          // The token cookie; same-origin is fetch's default, stated because the API needs it.
+          credentials: 'same-origin',
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify(args ?? {}),
         })
