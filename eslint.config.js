@@ -33,6 +33,14 @@ export const rendererBoundary = {
   ],
 }
 
+/** electron/session/ is the lower layer: it may not import the LabApi or the shells above it. */
+export const sessionBoundary = {
+  patterns: [
+    { group: ['**/electron/api/**', '**/api/contract'], message: 'electron/session/ may not import the LabApi contract: the contract takes the session\'s types.' },
+    { group: ['**/electron/service/**', '**/electron/server/**', '**/electron/cli/**', '**/electron/main/**', '**/service/*', '**/server/*', '**/cli/*', '**/main/*'], message: 'electron/session/ may not import the shells above it.' },
+  ],
+}
+
 export default tseslint.config(
   { ignores: ['out/**', 'dist/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', 'native/**/build/**', 'docs/**'] },
   js.configs.recommended,
@@ -71,5 +79,10 @@ export default tseslint.config(
     files: ['renderer/**/*.ts', 'renderer/**/*.vue'],
     languageOptions: { globals: { ...globals.browser } },
     rules: { '@typescript-eslint/no-restricted-imports': ['error', rendererBoundary] },
+  },
+  {
+    // The session layer is below the API: the contract takes the session's types, never the reverse.
+    files: ['electron/session/**/*.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', sessionBoundary] },
   },
 )

@@ -35,4 +35,9 @@ describe('import boundaries', () => {
     expect((await errors('renderer/src/planted.ts', "import { openSession } from '../../electron/session/index'\nexport const x = openSession\n")).join()).toMatch(/only through LabApi/)
     expect((await errors('renderer/src/planted.ts', "import { readFileSync } from 'node:fs'\nexport const x = readFileSync\n")).join()).toMatch(/sandboxed page/)
   })
+  it('refuses a session/ module that imports the LabApi contract or a shell', async () => {
+    expect((await errors('electron/session/planted.ts', "import type { SqlResult } from '../api/contract'\nexport type X = SqlResult\n")).join()).toMatch(/may not import the LabApi/)
+    expect((await errors('electron/session/planted.ts', "import { createLabService } from '../service/lab-service'\nexport const x = createLabService\n")).join()).toMatch(/shells above it/)
+    expect(await errors('electron/session/planted.ts', "import type { Transition } from '../../sim/transitions'\nexport type X = Transition\n")).toEqual([])
+  })
 })

@@ -16,7 +16,7 @@
  * both runs are replayed op by op and compared in canonical form after every op whose
  * transitions differ (or every op once they have differed).
  */
-import type { CompareResult, CompareSummary } from '../api/contract'
+import type { CompareResult, CompareSummary } from './results'
 import { apply_transition } from '../../sim/apply'
 import { canonicalLine } from './canonical'
 import { is_obsolete_sp, to_shadow_page } from '../../sim/state'

@@ -9,7 +9,7 @@
  * Markers: at most one per type and bucket (the first), so the result stays small.
  */
 import type Database from 'better-sqlite3'
-import type { DensityResult } from '../api/contract'
+import type { DensityResult } from './results'
 import { KIND_INDEX } from './codec'
 import { GROUP_OF_KIND, KIND_GROUPS } from './kind-groups'
 import type { ChunkStore } from './store'

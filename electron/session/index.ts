@@ -17,4 +17,4 @@ export type {
   FieldRef, FindTarget, RecordOptions, RecordProgress, RecordSource, RecordSummary, RecorderTuning, SessionInfoData,
   TransitionFilter,
 } from './types'
-export type { Bookmark, CompareResult, DensityResult, SqlResult } from '../api/contract'
+export type { Bookmark, CompareResult, DensityResult, SqlResult } from './results'

@@ -10,7 +10,7 @@
 import type Database from 'better-sqlite3'
 import type {
   KernelAgreement, KernelEventRow, KernelGroupRow, KernelSummary,
-} from '../api/contract'
+} from './results'
 import { SessionError } from './errors'
 
 /** The three tables, all needed for a session to count as having kernel events. */

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto'
 import { existsSync, statSync } from 'node:fs'
 import Database from 'better-sqlite3'
-import type { Bookmark, DensityResult, KernelEventRow, KernelSummary, SqlResult, TransitionRow } from '../api/contract'
+import type { Bookmark, DensityResult, KernelEventRow, KernelSummary, SqlResult, TransitionRow } from './results'
 import { apply_transition } from '../../sim/apply'
 import { is_transition_kind, TRANSITION_KINDS, type Transition } from '../../sim/transitions'
 import { POLICIES, type kvm, type Op, type Policy } from '../../sim/types'

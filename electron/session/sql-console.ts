@@ -12,7 +12,7 @@
  * long, e.g. an aggregate over a huge recursive CTE, is only stopped when it yields a row).
  */
 import Database from 'better-sqlite3'
-import type { SqlResult } from '../api/contract'
+import type { SqlResult } from './results'
 import { SessionError } from './errors'
 
 export const SQL_DEFAULT_ROWS = 1000

@@ -1,9 +1,8 @@
 /**
- * Public types of the session layer (beyond the LabApi contract's, which are imported from
- * electron/api/contract.ts).
+ * Public types of the session layer: recording options and query arguments (the result types
+ * are in results.ts).
  */
 import type { Op, Policy } from '../../sim/types'
-import type { SessionInfo } from '../api/contract'
 
 /** What to record: a named scenario, a JSON script (cli-contract.md), or explicit operations. */
 export type RecordSource =
@@ -98,9 +97,4 @@ export interface TransitionFilter {
   sp?: number
 }
 
-/**
- * The metadata of a session: the contract's SessionInfo without the per-process id, and with
- * `kernel` always present (the file has a kernel trace's tables: kernel_events, kernel_groups,
- * kernel_trace).
- */
-export type SessionInfoData = Omit<SessionInfo, 'session' | 'kernel'> & { kernel: boolean }
+export type { SessionInfoData } from './results'
