@@ -16,7 +16,7 @@
  */
 import * as v from 'valibot'
 import { MAX_SCRIPT_BYTES } from '../../sim/script'
-import type { Op, Policy } from '../../sim/types'
+import type { Op } from '../../sim/types'
 import type { StateView } from '../../sim/view'
 import type {
   Bookmark, CompareResult, CompareSummary, DensityResult, KernelAgreement, KernelEventRow, KernelGroupRow, KernelSummary,
