@@ -10,11 +10,19 @@
  *                        that swaps it in) to the moment it stops (mmu_free_root_page, a swap out);
  *                        zaps and findings caused by the vCPU as instants
  *   1000 + 10 v + 1 + i  "vCPU v prev_roots[i]": the cached root in that slot, as slices
+ * A slot's slice also ends when what it holds changes state (sim/root_slot_state.ts): a root
+ * that becomes obsolete (kvm_mmu_zap_all_fast) or a zombie (zapped while the slot still holds
+ * it) continues as a new slice named "... (obsolete)" / "... (zombie)", with args.state.
  * Counters ("C"): n_used_mmu_pages and the KVM stats, sampled when they change (at most ~20,000
- * samples per series). Time: ts = seq, i.e. one transition = 1 µs; displayTimeUnit "ns".
+ * samples per series).
+ *
+ * Time: ts = seq in microseconds (the Trace Event Format's unit), i.e. one transition = 1 µs, and
+ * displayTimeUnit "ms", the format's default, which every reader takes to mean "ts is in µs".
+ * ("ns" would be wrong: some Perfetto versions read it as "ts is in nanoseconds".)
  */
 import { closeSync, openSync, writeSync } from 'node:fs'
 import { apply_transition } from '../../sim/apply'
+import { ROOT_SLOT_STATES, root_slot_state_code } from '../../sim/root_slot_state'
 import { hex, hpa_sp } from '../../sim/state'
 import { is_root_zap } from '../../sim/transitions'
 import type { kvm, kvm_mmu_root_info } from '../../sim/types'
@@ -23,7 +31,10 @@ import type { ChunkStore } from './store'
 const PID = 1
 const vcpuTid = (v: number) => 1 + v
 const prevTid = (v: number, i: number) => 1000 + 10 * v + 1 + i
+/** Kinds that change one vCPU's slots. */
 const SLOT_KINDS = new Set(['fast_pgd_switch', 'mmu_free_root_page', 'mmu_alloc_root', 'kvm_mmu_unload'])
+/** Kinds that may change the state of any vCPU's slots (a zap makes holders zombies; a new generation makes roots obsolete). */
+const STATE_KINDS = new Set(['kvm_mmu_prepare_zap_page', 'kvm_mmu_zap_all_fast', 'kvm_mmu_free_page'])
 
 class Out {
   private fd: number
@@ -53,12 +64,13 @@ class Out {
   }
 }
 
-const slotKey = (r: kvm_mmu_root_info) => (r.hpa === -1 ? '' : `${r.pgd}:${r.hpa}`)
+/** What a slot's open slice shows: '' for INVALID_PAGE, else pgd, hpa and state. */
+const slotKey = (k: kvm, r: kvm_mmu_root_info) => (r.hpa === -1 ? '' : `${r.pgd}:${r.hpa}:${root_slot_state_code(k, r)}`)
 
 export function exportPerfetto(path: string, store: ChunkStore, initial: kvm, meta: { policy: string; scenario: string; file: string }): void {
   const out = new Out(path)
   try {
-    out.raw(`{"displayTimeUnit":"ns","otherData":${JSON.stringify({ source: 'Root Lab', ...meta, time_unit: '1 us = 1 transition (seq)' })},"traceEvents":[`)
+    out.raw(`{"displayTimeUnit":"ms","otherData":${JSON.stringify({ source: 'Root Lab', ...meta, time_unit: 'ts in us; 1 us = 1 transition (ts = seq)' })},"traceEvents":[`)
     const k = initial
     const nv = k.vcpus.length
     out.event({ ph: 'M', pid: PID, name: 'process_name', args: { name: `VM (${meta.policy}, ${meta.scenario})` } })
@@ -79,16 +91,17 @@ export function exportPerfetto(path: string, store: ChunkStore, initial: kvm, me
       const mmu = k.vcpus[v]!.root_mmu
       const slots = [mmu.root, ...mmu.prev_roots]
       for (let s = 0; s < 4; s++) {
-        const key = slotKey(slots[s]!)
+        const key = slotKey(k, slots[s]!)
         if (key === open[v]![s]) continue
         if (open[v]![s]) out.event({ ph: 'E', pid: PID, tid: tidOf(v, s), ts })
         if (key) {
           const r = slots[s]!
           const sp = hpa_sp(r.hpa)
+          const state = ROOT_SLOT_STATES[root_slot_state_code(k, r)]!
           out.event({
             ph: 'B', pid: PID, tid: tidOf(v, s), ts, cat: 'root',
-            name: `${s === 0 ? 'root' : 'cached'} sp ${sp} pgd ${hex(r.pgd)}`,
-            args: { sp, pgd: hex(r.pgd), gfn: k.mmu_pages[sp] ? hex(k.mmu_pages[sp].gfn) : null },
+            name: `${s === 0 ? 'root' : 'cached'} sp ${sp} pgd ${hex(r.pgd)}${state === 'valid' ? '' : ` (${state})`}`,
+            args: { sp, pgd: hex(r.pgd), gfn: k.mmu_pages[sp] ? hex(k.mmu_pages[sp].gfn) : null, state },
           })
         }
         open[v]![s] = key
@@ -111,6 +124,7 @@ export function exportPerfetto(path: string, store: ChunkStore, initial: kvm, me
         const ts = t.seq
         const tid = t.vcpu === null ? 0 : vcpuTid(t.vcpu)
         if (SLOT_KINDS.has(t.kind) && t.vcpu !== null) syncSlots(t.vcpu, ts)
+        else if (STATE_KINDS.has(t.kind)) for (let v = 0; v < nv; v++) syncSlots(v, ts)
         switch (t.kind) {
           case 'kvm_mmu_prepare_zap_page':
             out.event({

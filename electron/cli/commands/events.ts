@@ -1,4 +1,5 @@
 /** rootlab events: the transitions of a session, filtered. */
+import { fields_key_first, MASK_FIELDS } from '../../../sim/key_fields'
 import { is_root_zap, TRANSITION_KINDS, transition_fields, type Transition } from '../../../sim/transitions'
 import { openSession } from '../../session/index'
 import { intFlag, parse, seqFlag } from '../args'
@@ -27,11 +28,13 @@ export function eventJson(t: Transition): Record<string, unknown> {
   return o
 }
 
+/** The fields as `name=value`, the kind's key fields first (sim/key_fields.ts); addresses and masks in hex. */
 function fieldsText(t: Transition): string {
   const r = t as unknown as Record<string, unknown>
-  return transition_fields(t.kind).map((f) => {
+  const { key, rest } = fields_key_first(t.kind)
+  return [...key, ...rest].map((f) => {
     const v = r[f]
-    return `${f}=${HEX_FIELDS.has(f) ? hex(v as number) : typeof v === 'string' ? (/\s/.test(v) ? JSON.stringify(v) : v) : String(v)}`
+    return `${f}=${HEX_FIELDS.has(f) || MASK_FIELDS.has(f) ? hex(v as number) : typeof v === 'string' ? (/\s/.test(v) ? JSON.stringify(v) : v) : String(v)}`
   }).join(' ')
 }
 

@@ -1,4 +1,6 @@
 /** Small formatting helpers shared by the views. */
+import { fields_key_first, MASK_FIELDS } from '../../../sim/key_fields'
+import { is_transition_kind } from '../../../sim/transitions'
 
 /** One formatter (toLocaleString builds one per call: ~1 ms per step on a busy view). */
 const INT = new Intl.NumberFormat('en-US')
@@ -12,7 +14,7 @@ export function int(n: number | null | undefined): string {
 export function fieldValue(name: string, v: unknown): string {
   if (v === null || v === undefined) return '—'
   if (typeof v === 'number' && /(^|_)(gfn|pgd|gva|cr3|hpa)$/.test(name)) return '0x' + v.toString(16)
-  if (typeof v === 'number' && name === 'roots_to_free') return '0x' + v.toString(16)
+  if (typeof v === 'number' && MASK_FIELDS.has(name)) return '0x' + v.toString(16)
   if (typeof v === 'object') return JSON.stringify(v)
   return String(v)
 }
@@ -32,6 +34,18 @@ export function ownFields(row: Record<string, unknown>): [string, unknown][] {
 /** A one-line summary of a transition's fields: "sp=12 root_count=0". */
 export function fieldSummary(row: Record<string, unknown>): string {
   return ownFields(row).map(([k, v]) => `${k}=${fieldValue(k, v)}`).join(' ')
+}
+
+/**
+ * A transition's fields split for a one-line display (the log): its kind's key fields first, as
+ * the CLI's `events` prints them (sim/key_fields.ts), and the others (for a tooltip).
+ */
+export function keyFieldSummary(row: Record<string, unknown>): { key: string; rest: string } {
+  const kind = String(row.kind)
+  if (!is_transition_kind(kind)) return { key: fieldSummary(row), rest: '' }
+  const { key, rest } = fields_key_first(kind)
+  const text = (names: readonly string[]): string => names.filter((n) => n in row).map((n) => `${n}=${fieldValue(n, row[n])}`).join(' ')
+  return { key: text(key), rest: text(rest) }
 }
 
 /** A file size: "812 bytes", "12.3 KiB", "4.1 MiB" (exact bytes kept in parentheses above 1 KiB). */

@@ -21,6 +21,7 @@ export const SHORTCUTS: readonly Shortcut[] = [
   { keys: '?', does: 'Show this help' },
   { keys: 'Ctrl+Enter', does: 'Run the query (SQL console)' },
   { keys: 'Esc', does: 'Close a dialog' },
+  { keys: 'Tab, then Enter', does: 'Choose a bottom tab (← / → keep stepping while a tab has the focus)' },
 ]
 
 /** True if a key event belongs to a text input, a select, or an editor. */

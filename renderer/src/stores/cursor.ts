@@ -51,6 +51,11 @@ export const useCursorStore = defineStore('cursor', () => {
   const last = computed(() => session.lastSeq)
   const shownSeq = computed(() => state.value?.seq ?? 0)
   const loading = computed(() => state.value === null || shownSeq.value !== seq.value)
+  /**
+   * The seq every panel draws as "now": the one asked for, except while playing, when it is the
+   * one shown (state, transition and diff arrive together), so each frame shows one moment.
+   */
+  const frameSeq = computed(() => (playing.value ? shownSeq.value : seq.value))
 
   let issued = 0
   let applied = 0
@@ -79,7 +84,10 @@ export const useCursorStore = defineStore('cursor', () => {
     if (!sid) return
     const token = ++issued
     const client = lab()
-    const rowsP = detail && s > 0 ? client.transitions({ session: sid, from: s, to: s, limit: 1 }) : null
+    // while playing, the transition comes with every state, so that the inspector shows the
+    // same moment as the cards in every frame (even when playing fast enough to skip diffs)
+    const withRow = (detail || playing.value) && s > 0
+    const rowsP = withRow ? client.transitions({ session: sid, from: s, to: s, limit: 1 }) : null
     const prev = state.value
     const localDiff = detail && prev !== null && prev.seq === s - 1
     let diffP = detail && s > 0 && !localDiff ? client.diff({ session: sid, a: s - 1, b: s }) : null
@@ -89,20 +97,21 @@ export const useCursorStore = defineStore('cursor', () => {
       error.value = st.error
       return
     }
+    const local = localDiff && prev ? diffStates(prev, st.value) : null
+    // the two page lists could not be compared: ask the Node side, which has every page
+    if (localDiff && !local) diffP = client.diff({ session: sid, a: s - 1, b: s })
+    // The state, its transition and what it changed are shown together (one render): the
+    // transition request was sent first and is answered first, so this costs no extra wait.
+    const [rows, df] = await Promise.all([rowsP, diffP])
+    if (session.id !== sid || token <= applied) return
     applied = token
     error.value = null
     state.value = st.value
     if (pageScope.value === 'all' && st.value.shadow_pages_scope) void refreshPages()
-    if (!detail && s !== 0) return
-    const local = localDiff && prev ? diffStates(prev, st.value) : null
-    // the two page lists could not be compared: ask the Node side, which has every page
-    if (localDiff && !local) diffP = client.diff({ session: sid, a: s - 1, b: s })
-    diff.value = local ?? []
     if (s === 0) current.value = null
-    const [rows, df] = await Promise.all([rowsP, diffP])
-    if (session.id !== sid || token !== applied) return
-    current.value = rows?.ok ? (rows.value[0] ?? null) : null
-    if (df) diff.value = df.ok ? df.value : []
+    else if (rows) current.value = rows.ok ? (rows.value[0] ?? null) : null
+    if (!detail && s !== 0) return
+    diff.value = local ?? (df?.ok ? df.value : [])
   }
 
   /** Re-fetches the shown moment with every shadow page, if it lists only some. */
@@ -241,7 +250,7 @@ export const useCursorStore = defineStore('cursor', () => {
   }
 
   return {
-    seq, state, current, diff, changed, error, notice, scrubbing, playing, speed, last, shownSeq, loading, pageScope,
+    seq, state, current, diff, changed, error, notice, scrubbing, playing, speed, last, shownSeq, loading, pageScope, frameSeq,
     goTo, needAllPages, beginScrub, endScrub, stepForward, stepBack, goToStart, goToEnd, jump,
     play, pause, togglePlay, setSpeed, reset,
   }
