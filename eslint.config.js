@@ -41,6 +41,13 @@ export const sessionBoundary = {
   ],
 }
 
+/** electron/session/ is below electron/kvm/ (kvm writes sessions through it), so it may not import kvm/. */
+export const sessionKvmBoundary = {
+  patterns: [
+    { group: ['**/kvm/**', '**/kvm'], message: 'electron/session/ may not import electron/kvm/: kvm/ depends on the session layer, not the reverse.' },
+  ],
+}
+
 export default tseslint.config(
   { ignores: ['out/**', 'dist/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', 'native/**/build/**', 'docs/**'] },
   js.configs.recommended,
@@ -84,5 +91,12 @@ export default tseslint.config(
     // The session layer is below the API: the contract takes the session's types, never the reverse.
     files: ['electron/session/**/*.ts'],
     rules: { '@typescript-eslint/no-restricted-imports': ['error', sessionBoundary] },
+  },
+  {
+    // Tests may use kvm/ to make imported sessions; the session code itself may not. (A later
+    // block replaces the rule's options, so this one repeats sessionBoundary's patterns.)
+    files: ['electron/session/**/*.ts'],
+    ignores: ['electron/session/**/*.test.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [...sessionBoundary.patterns, ...sessionKvmBoundary.patterns] }] },
   },
 )

@@ -23,7 +23,7 @@
  * `PRAGMA user_version` is SCHEMA_VERSION.
  */
 
-import { KERNEL_TABLE_DOCS } from '../kvm/kernel-events-store'
+import { KERNEL_TABLE_DOCS } from './kernel-schema'
 
 /** 'RtLb' as a big-endian 32-bit integer: marks a SQLite file as a Root Lab session. */
 export const APPLICATION_ID = 0x52744c62
