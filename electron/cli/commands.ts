@@ -23,6 +23,7 @@ export const COMMANDS: Command[] = [
   { name: 'events', summary: 'list transitions, filtered', load: () => import('./commands/events') },
   { name: 'compare', summary: 'compare two sessions of the same operations', load: () => import('./commands/compare') },
   { name: 'export', summary: 'export a copy of the session or a Perfetto trace', load: () => import('./commands/export') },
+  { name: 'verify', summary: 'check every chunk, checkpoint and index of a session, and its digest', load: () => import('./commands/verify') },
   {
     name: 'import', summary: 'import a kernel trace (ftrace / trace-cmd text) into a session',
     load: async () => {

@@ -86,9 +86,31 @@ export function encodeCheckpoint(k: kvm): Buffer {
   return withFormat(2, w.take())
 }
 
-export function decodeCheckpoint(blob: Uint8Array): kvm {
+/**
+ * Largest inflated checkpoint a reader accepts for a VM of `nMaxMmuPages` pages: about 20 bytes
+ * a page are written (format 0, JSON, is only a fallback); 128 a page plus 16 MiB for the vCPUs leaves
+ * room for any real state while a small blob that inflates to gigabytes (a zip bomb) is refused
+ * as soon as its output passes the cap.
+ */
+export function checkpointCap(nMaxMmuPages: number): number {
+  const pages = Number.isSafeInteger(nMaxMmuPages) && nMaxMmuPages > 0 ? Math.min(nMaxMmuPages, 1_000_000) : 1_000_000
+  return 16 * 1024 * 1024 + 128 * pages
+}
+
+function inflateCapped(z: Uint8Array, cap: number): Buffer {
+  try {
+    return inflateSync(z, { maxOutputLength: cap })
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code
+    if (code === 'ERR_BUFFER_TOO_LARGE') throw new RangeError(`it inflates to more than ${cap} bytes`, { cause: e })
+    throw new RangeError(`it cannot be inflated (${(e as Error).message})`, { cause: e })
+  }
+}
+
+/** Decodes a checkpoint; RangeError if it is damaged or inflates past `cap` bytes. */
+export function decodeCheckpoint(blob: Uint8Array, cap = checkpointCap(1_000_000)): kvm {
   const format = blob[0]
-  const body = inflateSync(blob.subarray(1))
+  const body = inflateCapped(blob.subarray(1), cap)
   if (format === 0) return JSON.parse(body.toString('utf8')) as kvm
   if (format !== 2) throw new RangeError(`unknown checkpoint format ${format}`)
   const r = new ByteReader(body)

@@ -11,7 +11,8 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs'
 import { basename } from 'node:path'
 import Database from 'better-sqlite3'
 import { SessionError, isSqliteError } from './errors'
-import { APPLICATION_ID, REQUIRED_TABLES, SCHEMA_VERSION } from './schema'
+import { APPLICATION_ID, SCHEMA_VERSION } from './schema'
+import { checkSchema } from './schema-check'
 
 const SQLITE_MAGIC = 'SQLite format 3\0'
 
@@ -117,19 +118,16 @@ export function openSessionDatabase(path: string, o: OpenOptions = {}): Database
     // b-tree pages above them in memory. (No mmap: a file truncated under a mapping would
     // crash the process with SIGBUS instead of giving an error.)
     db.pragma('cache_size = -32768')
-    const names = new Set((db.prepare(`SELECT name FROM sqlite_schema WHERE type = 'table'`).pluck().all() as string[]))
-    const missing = REQUIRED_TABLES.filter((t) => !names.has(t))
-    if (missing.length) {
-      throw new SessionError(`${fileLabel(path)} is damaged (table ${missing[0]} is missing)`)
+    const version = db.pragma('user_version', { simple: true }) as number
+    if (version > SCHEMA_VERSION) {
+      throw new SessionError(`${fileLabel(path)} was written by a newer Root Lab (session schema ${version}; this version reads schema ${SCHEMA_VERSION} and older)`)
     }
+    // Before any other statement: a file's own triggers and views must never run.
+    checkSchema(db, fileLabel(path), version, o.nativeBinding)
     const verify = o.verify ?? 'auto'
     if (verify === true || (verify === 'auto' && statSync(path).size <= VERIFY_AUTO_MAX_BYTES)) {
       const result = db.pragma('quick_check(1)', { simple: true }) as string
       if (result !== 'ok') throw new SessionError(`${fileLabel(path)} is damaged (SQLite quick_check: ${result.split('\n')[0]})`)
-    }
-    const version = db.pragma('user_version', { simple: true }) as number
-    if (version > SCHEMA_VERSION) {
-      throw new SessionError(`${fileLabel(path)} was written by a newer Root Lab (session schema ${version}; this version reads schema ${SCHEMA_VERSION} and older)`)
     }
     return db
   } catch (e) {

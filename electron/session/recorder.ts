@@ -29,6 +29,7 @@ import { create_machine } from '../../sim/step'
 import { is_root_zap, type Transition } from '../../sim/transitions'
 import { POLICIES, type Op } from '../../sim/types'
 import { encodeCheckpoint } from './checkpoint-codec'
+import { checkpointCrc, chunkRowCrc, dataCrc } from './checksum'
 import { canonicalEncode } from './canonical'
 import { create_byte_writer } from '../../sim/digest'
 import { ChunkEncoder, KIND_INDEX, StringTable } from './codec'
@@ -198,15 +199,16 @@ function record(db: Database.Database, o: RecordOptions, src: ResolvedSource, tu
       source: src.kind, complete: 0, cancelled: 0, started: new Date(started).toISOString(), finished: null,
       digest: null,
     })
-    db.prepare('INSERT INTO checkpoints (seq, op, state) VALUES (0, -1, ?)').run(encodeCheckpoint(state))
+    const initial = encodeCheckpoint(state)
+    db.prepare('INSERT INTO checkpoints (seq, op, state, crc) VALUES (0, -1, ?, ?)').run(initial, checkpointCrc(0, -1, initial))
   })()
   db.pragma('journal_mode = WAL')
   db.pragma('synchronous = NORMAL')
 
-  const insChunk = db.prepare('INSERT INTO chunks (first_seq, n, first_op, last_op, kinds, summary) VALUES (?, ?, ?, ?, ?, ?)')
+  const insChunk = db.prepare('INSERT INTO chunks (first_seq, n, first_op, last_op, kinds, summary, data_crc, crc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
   const insData = db.prepare('INSERT INTO chunk_data (first_seq, data) VALUES (?, ?)')
   const insString = db.prepare('INSERT INTO strings (id, text) VALUES (?, ?)')
-  const insCkpt = db.prepare('INSERT INTO checkpoints (seq, op, state) VALUES (?, ?, ?)')
+  const insCkpt = db.prepare('INSERT INTO checkpoints (seq, op, state, crc) VALUES (?, ?, ?, ?)')
   const insOp = db.prepare('INSERT INTO operations (idx, op, vcpu, pgd, gva, gfn, action, last_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
   const insZap = db.prepare('INSERT INTO root_zaps (seq, vcpu, sp, gfn) VALUES (?, ?, ?, ?)')
   const insFinding = db.prepare('INSERT INTO findings (seq, vcpu, rule, sp, slot, message) VALUES (?, ?, ?, ?, ?, ?)')
@@ -253,11 +255,12 @@ function record(db: Database.Database, o: RecordOptions, src: ResolvedSource, tu
   const commit = db.transaction(() => {
     for (const [id, text] of strings.takeNew()) insString.run(id, text)
     for (const r of chunkRows) {
-      insChunk.run(r[0], r[1], r[2], r[3], r[4], r[5])
+      const dc = dataCrc(r[6])
+      insChunk.run(r[0], r[1], r[2], r[3], r[4], r[5], dc, chunkRowCrc(r[0], r[1], r[2], r[3], r[4], dc, r[5]))
       insData.run(r[0], r[6])
     }
     for (const r of opRows) insOp.run(...r)
-    for (const r of ckptRows) insCkpt.run(...r)
+    for (const r of ckptRows) insCkpt.run(r[0], r[1], r[2], checkpointCrc(r[0], r[1], r[2]))
     for (const r of zapRows) insZap.run(...r)
     for (const r of findingRows) insFinding.run(...r)
     for (const r of memslotRows) insMemslot.run(...r)

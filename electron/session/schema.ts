@@ -8,9 +8,11 @@
  *                 first_op/last_op, a bitmask of the kinds present, and `summary` (per-chunk
  *                 counts by (vcpu, kind) and a bloom filter of the shadow-page ids it names).
  *                 Queries read this small table to skip chunks that cannot match.
+ *                 Schema 2: `data_crc` = crc32 of the chunk's chunk_data blob, `crc` = crc32 of
+ *                 the row itself (checksum.ts), checked on open (crc) and on decode (data_crc).
  *   chunk_data    first_seq -> the chunk's transitions, binary (codec.ts). Append-only.
- *   checkpoints   seq -> full model state after transition seq (deflated JSON of `struct kvm`);
- *                 seq 0 is the initial state.
+ *   checkpoints   seq -> full model state after transition seq (checkpoint-codec.ts);
+ *                 seq 0 is the initial state. Schema 2: `crc` of (seq, op, state).
  *   operations    idx -> the operation that drove the run (op, vcpu, pgd | gva | gfn | action)
  *                 and last_seq, the seq of its last transition: enough to re-run it.
  *   root_zaps     seq of every root zap (sim is_root_zap), with vcpu, sp and gfn.
@@ -28,22 +30,19 @@ import { KERNEL_TABLE_DOCS } from './kernel-schema'
 /** 'RtLb' as a big-endian 32-bit integer: marks a SQLite file as a Root Lab session. */
 export const APPLICATION_ID = 0x52744c62
 
-/** Version of the layout below. A reader refuses files with a larger version. */
-export const SCHEMA_VERSION = 1
+/**
+ * Version of the layout below. A reader refuses files with a larger version and reads every
+ * older one (schema-check.ts keeps the DDL of each).
+ *   1  no checksums (verified by digest only)
+ *   2  crc32 per chunk row, per chunk blob and per checkpoint
+ */
+export const SCHEMA_VERSION = 2
 
-export const SCHEMA_SQL = `
+/** Tables whose DDL is the same in every schema version (as first written: never edit). */
+const TABLES_ALL_VERSIONS = `
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
 CREATE TABLE strings (id INTEGER PRIMARY KEY, text TEXT NOT NULL);
-CREATE TABLE chunks (
-  first_seq INTEGER PRIMARY KEY,
-  n INTEGER NOT NULL,
-  first_op INTEGER NOT NULL,
-  last_op INTEGER NOT NULL,
-  kinds INTEGER NOT NULL,
-  summary BLOB NOT NULL
-);
 CREATE TABLE chunk_data (first_seq INTEGER PRIMARY KEY, data BLOB NOT NULL);
-CREATE TABLE checkpoints (seq INTEGER PRIMARY KEY, op INTEGER NOT NULL, state BLOB NOT NULL);
 CREATE TABLE operations (
   idx INTEGER PRIMARY KEY,
   op TEXT NOT NULL,
@@ -65,11 +64,32 @@ CREATE TABLE bookmarks (
 CREATE INDEX bookmarks_seq ON bookmarks (seq);
 `
 
-/** Tables a Root Lab session must have (checked on open). */
-export const REQUIRED_TABLES = [
-  'meta', 'strings', 'chunks', 'chunk_data', 'checkpoints', 'operations', 'root_zaps', 'findings',
-  'memslots', 'bookmarks',
-] as const
+const CHUNK_COLUMNS = `
+  first_seq INTEGER PRIMARY KEY,
+  n INTEGER NOT NULL,
+  first_op INTEGER NOT NULL,
+  last_op INTEGER NOT NULL,
+  kinds INTEGER NOT NULL,
+  summary BLOB NOT NULL`
+
+/** The DDL of schema 1, frozen: files written by Root Lab 0.1 are validated against it. */
+export const SCHEMA_SQL_V1 = `${TABLES_ALL_VERSIONS}
+CREATE TABLE chunks (${CHUNK_COLUMNS}
+);
+CREATE TABLE checkpoints (seq INTEGER PRIMARY KEY, op INTEGER NOT NULL, state BLOB NOT NULL);
+`
+
+/** The DDL of the current schema (SCHEMA_VERSION), as the recorder writes it. */
+export const SCHEMA_SQL = `${TABLES_ALL_VERSIONS}
+CREATE TABLE chunks (${CHUNK_COLUMNS},
+  data_crc INTEGER NOT NULL,
+  crc INTEGER NOT NULL
+);
+CREATE TABLE checkpoints (seq INTEGER PRIMARY KEY, op INTEGER NOT NULL, state BLOB NOT NULL, crc INTEGER NOT NULL);
+`
+
+/** The DDL of each schema version a reader accepts. */
+export const SCHEMA_SQL_BY_VERSION: Readonly<Record<number, string>> = { 1: SCHEMA_SQL_V1, 2: SCHEMA_SQL }
 
 /** What the SQL console documents for users (tables, one line each). */
 export const TABLE_DOCS: Record<string, string> = {
@@ -79,8 +99,8 @@ export const TABLE_DOCS: Record<string, string> = {
   findings: 'seq, vcpu, rule, sp, slot, message: every finding',
   memslots: 'seq, action: every memslot update',
   bookmarks: 'id, seq, note, created',
-  checkpoints: 'seq, op, state: full state snapshots (deflated JSON)',
-  chunks: 'first_seq, n, first_op, last_op, kinds, summary: one row per chunk of transitions',
+  checkpoints: 'seq, op, state, crc: full state snapshots (binary, deflated; crc32 from schema 2)',
+  chunks: 'first_seq, n, first_op, last_op, kinds, summary, data_crc, crc: one row per chunk of transitions',
   chunk_data: 'first_seq, data: the transitions, binary',
   strings: 'id, text: string field values',
   // Only in sessions made by `rootlab import` / `rootlab capture`.

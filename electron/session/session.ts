@@ -13,7 +13,7 @@ import { POLICIES, type kvm, type Op, type Policy } from '../../sim/types'
 import { state_view, type PageScope, type StateView } from '../../sim/view'
 import { canonicalEncode } from './canonical'
 import { create_byte_writer } from '../../sim/digest'
-import { decodeCheckpoint } from './checkpoint-codec'
+import { CheckpointReader } from './checkpoints'
 import { KIND_INDEX } from './codec'
 import { density } from './density'
 import { SessionError } from './errors'
@@ -23,6 +23,7 @@ import { readMeta } from './meta'
 import { damaged, fileLabel, openSessionDatabase, type OpenOptions } from './open-file'
 import { exportPerfetto } from './perfetto'
 import { SCHEMA_VERSION } from './schema'
+import { checkSchema } from './schema-check'
 import { SqlConsole } from './sql-console'
 import { diffViews, type DiffEntry } from './state-diff'
 import { ChunkStore, matches } from './store'
@@ -58,6 +59,7 @@ export class Session {
   readonly path: string
   private readonly db: Database.Database
   readonly store: ChunkStore
+  private readonly checkpoints: CheckpointReader
   private readonly readonly: boolean
   private readonly nativeBinding: string | undefined
   private meta: Map<string, string | null>
@@ -80,6 +82,7 @@ export class Session {
         throw new SessionError(`${fileLabel(path)} is damaged (unknown policy "${this.meta.get('policy')}")`)
       }
       this.store = new ChunkStore(this.db, path)
+      this.checkpoints = new CheckpointReader(this.db, fileLabel(path), this.store.checksums, Number(this.meta.get('n_max_mmu_pages') ?? NaN))
       // Reading the initial checkpoint proves the file's state data is readable.
       this.checkpointAtOrBefore(0)
     } catch (e) {
@@ -177,14 +180,7 @@ export class Session {
   }
 
   private checkpointAtOrBefore(seq: number): { seq: number; state: kvm } {
-    const row = this.db.prepare('SELECT seq, state FROM checkpoints WHERE seq <= ? ORDER BY seq DESC LIMIT 1').get(seq) as
-      | { seq: number; state: Uint8Array } | undefined
-    if (!row) throw new SessionError(`${fileLabel(this.path)} is damaged (no checkpoint at or before seq ${seq})`)
-    try {
-      return { seq: row.seq, state: decodeCheckpoint(row.state) }
-    } catch (e) {
-      throw new SessionError(`${fileLabel(this.path)} is damaged (the checkpoint at seq ${row.seq} cannot be read: ${(e as Error).message})`)
-    }
+    return this.checkpoints.atOrBefore(seq)
   }
 
   /**
@@ -197,7 +193,7 @@ export class Session {
     this.checkSeq(seq)
     const c = this.cached
     if (c && c.seq === seq && keep) return c.state
-    const ckptSeq = (this.db.prepare('SELECT max(seq) FROM checkpoints WHERE seq <= ?').pluck().get(seq) as number | null) ?? 0
+    const ckptSeq = this.checkpoints.seqAtOrBefore(seq)
     let base: { seq: number; state: kvm }
     if (c && c.seq <= seq && c.seq >= ckptSeq) {
       base = c
@@ -448,6 +444,8 @@ export class Session {
     const w = new Database(this.path, { fileMustExist: true, ...(this.nativeBinding ? { nativeBinding: this.nativeBinding } : {}) })
     try {
       w.pragma('busy_timeout = 2000')
+      // The file may have been replaced since it was opened: its triggers must not fire on this write.
+      checkSchema(w, fileLabel(this.path), w.pragma('user_version', { simple: true }) as number, this.nativeBinding)
       return fn(w)
     } finally {
       w.close()

@@ -4,12 +4,27 @@
  */
 import type Database from 'better-sqlite3'
 import type { Transition } from '../../sim/transitions'
+import { chunkRowCrc, dataCrc } from './checksum'
 import { decodeChunk, KIND_INDEX } from './codec'
 import { SessionError } from './errors'
 import { fileLabel } from './open-file'
 import { chunkCount, parseSummary, type ChunkInfo, type Filter } from './summary'
 
 const CACHE_CHUNKS = 24
+
+/** The recorder never writes a larger chunk (DEFAULT_TUNING.chunkMax is 16,384). */
+export const MAX_CHUNK_TRANSITIONS = 1 << 20
+
+interface ChunkRow {
+  first_seq: number
+  n: number
+  first_op: number
+  last_op: number
+  kinds: number
+  summary: Uint8Array
+  data_crc?: number
+  crc?: number
+}
 
 export class ChunkStore {
   chunks: ChunkInfo[] = []
@@ -20,31 +35,73 @@ export class ChunkStore {
   private readonly getData: Database.Statement
   private readonly getChunksAfter: Database.Statement
   private readonly getStringsAfter: Database.Statement
+  private readonly getLastOpSeq: Database.Statement
+  private readonly countData: Database.Statement
+  /** Schema 2 and later: chunk rows and blobs carry crc32s (checksum.ts). */
+  readonly checksums: boolean
 
   constructor(private readonly db: Database.Database, private readonly path: string) {
+    this.checksums = (db.pragma('user_version', { simple: true }) as number) >= 2
+    const crcCols = this.checksums ? ', data_crc, crc' : ''
     this.getData = db.prepare('SELECT data FROM chunk_data WHERE first_seq = ?').pluck()
-    this.getChunksAfter = db.prepare('SELECT first_seq, n, first_op, last_op, kinds, summary FROM chunks WHERE first_seq > ? ORDER BY first_seq')
+    this.getChunksAfter = db.prepare(`SELECT first_seq, n, first_op, last_op, kinds, summary${crcCols} FROM chunks WHERE first_seq > ? ORDER BY first_seq`)
     this.getStringsAfter = db.prepare('SELECT id, text FROM strings WHERE id >= ? ORDER BY id')
+    this.getLastOpSeq = db.prepare('SELECT last_seq FROM operations ORDER BY idx DESC LIMIT 1').pluck()
+    this.countData = db.prepare('SELECT count(*) FROM chunk_data').pluck()
     this.refresh()
   }
 
-  /** Loads chunks and strings added since the last call (a session may still be recording). */
+  private damaged(what: string): SessionError {
+    return new SessionError(`${fileLabel(this.path)} is damaged (${what})`)
+  }
+
+  /**
+   * Loads chunks and strings added since the last call (a session may still be recording), in
+   * one read transaction, and checks the structure: chunk rows whose checksums hold (schema 2),
+   * contiguous seq ranges, a chunk_data row per chunk, and the last chunk ending where the last
+   * operation ends (the recorder commits both together), so a deleted or altered chunk row is
+   * reported here and not read as a shorter session.
+   */
   refresh(): void {
+    this.db.transaction(() => this.load())()
+  }
+
+  private load(): void {
     const last = this.chunks.length ? this.chunks[this.chunks.length - 1]!.firstSeq : 0
-    const rows = this.getChunksAfter.all(last) as { first_seq: number; n: number; first_op: number; last_op: number; kinds: number; summary: Uint8Array }[]
+    const rows = this.getChunksAfter.all(last) as ChunkRow[]
     for (const r of rows) {
+      const range = `transitions ${r.first_seq} to ${r.first_seq + r.n - 1}`
+      if (this.checksums && r.crc !== chunkRowCrc(r.first_seq, r.n, r.first_op, r.last_op, r.kinds, r.data_crc!, r.summary)) {
+        throw this.damaged(`${Number.isSafeInteger(r.n) && r.n >= 1 ? range : `the chunk at seq ${r.first_seq}`}: the chunk's checksum does not match`)
+      }
+      if (!Number.isSafeInteger(r.n) || r.n < 1 || r.n > MAX_CHUNK_TRANSITIONS) {
+        throw this.damaged(`the chunk at seq ${r.first_seq} claims ${r.n} transitions`)
+      }
       if (r.first_seq !== this.total + 1) {
-        throw new SessionError(`${fileLabel(this.path)} is damaged (transitions ${this.total + 1} to ${r.first_seq - 1} are missing)`)
+        throw this.damaged(`transitions ${this.total + 1} to ${r.first_seq - 1} are missing`)
       }
       try {
-        this.chunks.push(parseSummary({ firstSeq: r.first_seq, n: r.n, firstOp: r.first_op, lastOp: r.last_op, kinds: r.kinds }, r.summary))
+        this.chunks.push({
+          ...parseSummary({ firstSeq: r.first_seq, n: r.n, firstOp: r.first_op, lastOp: r.last_op, kinds: r.kinds }, r.summary),
+          dataCrc: r.data_crc ?? null,
+        })
       } catch (e) {
-        throw new SessionError(`${fileLabel(this.path)} is damaged (the summary of the chunk at seq ${r.first_seq}: ${(e as Error).message})`)
+        throw this.damaged(`the summary of ${range}: ${(e as Error).message}`)
       }
       this.total = r.first_seq + r.n - 1
     }
     for (const r of this.getStringsAfter.all(this.strings.length) as { id: number; text: string }[]) {
       this.strings[r.id] = r.text
+    }
+    const lastOpSeq = (this.getLastOpSeq.get() as number | undefined) ?? 0
+    if (lastOpSeq !== this.total) {
+      throw this.damaged(lastOpSeq > this.total
+        ? `transitions ${this.total + 1} to ${lastOpSeq} are missing`
+        : `the chunks hold ${this.total} transitions but the operations end at seq ${lastOpSeq}`)
+    }
+    const blobs = this.countData.get() as number
+    if (blobs !== this.chunks.length) {
+      throw this.damaged(`${this.chunks.length} chunks but ${blobs} chunk_data rows`)
     }
   }
 
@@ -69,13 +126,15 @@ export class ChunkStore {
       this.cache.set(c.firstSeq, hit)
       return hit
     }
+    const range = `transitions ${c.firstSeq} to ${c.firstSeq + c.n - 1}`
     const data = this.getData.get(c.firstSeq) as Uint8Array | undefined
-    if (!data) throw new SessionError(`${fileLabel(this.path)} is damaged (the transitions from seq ${c.firstSeq} are missing)`)
+    if (!data) throw this.damaged(`${range} are missing`)
+    if (c.dataCrc !== null && dataCrc(data) !== c.dataCrc) throw this.damaged(`${range}: the checksum does not match`)
     let ts: Transition[]
     try {
       ts = decodeChunk(data, c.firstSeq, c.firstOp, c.n, this.strings)
     } catch (e) {
-      throw new SessionError(`${fileLabel(this.path)} is damaged (the transitions from seq ${c.firstSeq} cannot be decoded: ${(e as Error).message})`)
+      throw this.damaged(`${range} cannot be decoded: ${(e as Error).message}`)
     }
     this.cache.set(c.firstSeq, ts)
     if (this.cache.size > CACHE_CHUNKS) this.cache.delete(this.cache.keys().next().value!)

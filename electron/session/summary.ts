@@ -71,11 +71,15 @@ export interface ChunkInfo {
   kindIdx: Uint8Array
   counts: Uint32Array
   bloom: Uint8Array
+  /** crc32 of the chunk's blob (schema 2), or null (schema 1: no checksums). */
+  dataCrc: number | null
 }
 
-export function parseSummary(info: Omit<ChunkInfo, 'vcodes' | 'kindIdx' | 'counts' | 'bloom'>, blob: Uint8Array): ChunkInfo {
+export function parseSummary(info: Omit<ChunkInfo, 'vcodes' | 'kindIdx' | 'counts' | 'bloom' | 'dataCrc'>, blob: Uint8Array): Omit<ChunkInfo, 'dataCrc'> {
   const r = new ByteReader(blob)
   const m = r.uint()
+  // Each entry takes at least 3 bytes: a larger count is damage, not a reason to allocate.
+  if (m * 3 > blob.length) throw new RangeError(`chunk summary claims ${m} entries`)
   const vcodes = new Uint8Array(m)
   const kindIdx = new Uint8Array(m)
   const counts = new Uint32Array(m)

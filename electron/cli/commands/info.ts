@@ -7,7 +7,8 @@ import type { Io } from '../io'
 export const help = `Usage: rootlab info FILE [--json]
 
 Shows what a session file holds: policy, scenario, seed, vCPUs, transitions, whether the
-recording completed, and its digest. Checks the whole file for damage first.
+recording completed, and its digest. Checks the file's structure first (SQLite's pages, the
+schema, the chunk index and its checksums), not every transition: rootlab verify does that.
   --json   one JSON object: schema_version, app_version, policy, scenario, seed, vcpus,
            transitions, complete (and more fields)
 `
@@ -28,6 +29,7 @@ export function run(argv: string[], io: Io): number {
         seed: rest.seed, vcpus: rest.vcpus, transitions: rest.transitions, complete: rest.complete,
         model_version: rest.model_version, operations: rest.operations, findings: rest.findings, root_zaps: rest.root_zaps,
         started: rest.started, finished: rest.finished, digest: rest.digest, params: rest.params,
+        checked: 'structure',
       }) + '\n')
       return 0
     }
@@ -47,6 +49,7 @@ export function run(argv: string[], io: Io): number {
       ['finished', i.finished],
       ['digest', i.digest],
       ['schema', `${i.schema_version} (app ${i.app_version}, model ${i.model_version})`],
+      ['checked', 'structure only (pages, schema, chunk index); `rootlab verify` checks every transition and the digest'],
     ]))
     return 0
   } finally {

@@ -1,5 +1,5 @@
 /** Helpers for the session layer's tests: temp folders and a reference run of the model. */
-import { mkdtempSync, rmSync } from 'node:fs'
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { clone_kvm, kvm_create } from '../../../sim/state'
@@ -8,9 +8,30 @@ import type { Transition } from '../../../sim/transitions'
 import type { kvm, Op, Policy } from '../../../sim/types'
 import { scenario_ops, validate_scenario_params, type ScenarioName } from '../../../sim/scenarios/index'
 
-export function tempDir(): { dir: string; file(name: string): string; cleanup(): void } {
+export function tempDir(): { dir: string; file(name: string): string; copy(src: string): string; cleanup(): void } {
   const dir = mkdtempSync(join(tmpdir(), 'rootlab-test-'))
-  return { dir, file: (n) => join(dir, n), cleanup: () => rmSync(dir, { recursive: true, force: true }) }
+  let copies = 0
+  const file = (n: string) => join(dir, n)
+  return {
+    dir, file,
+    /** A fresh copy of `src` in the folder (to damage without touching the original). */
+    copy: (src) => {
+      const p = file(`copy-${copies++}.rootlab`)
+      copyFileSync(src, p)
+      return p
+    },
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  }
+}
+
+/** The message of the error `fn` throws (the test fails if it throws none). */
+export function thrownMessage(fn: () => unknown): string {
+  try {
+    fn()
+  } catch (e) {
+    return (e as Error).message
+  }
+  throw new Error('expected an error')
 }
 
 export interface ModelRun {
