@@ -19,6 +19,8 @@
  *   findings      seq, vcpu, rule, sp, slot, message of every finding transition.
  *   memslots      seq and action of every memslot update.
  *   bookmarks     id, seq, note, created: the user's marks (kept in the file, exported with it).
+ *   watches       id, watch (JSON), enabled, created: the user's watchpoints (like bookmarks;
+ *                 created on first use in files older than the table).
  *
  * Index tables hold only what a query needs (sparse lists of seqs); the transitions themselves
  * live only in chunk_data. `PRAGMA application_id` marks the file as Root Lab's, and
@@ -37,6 +39,15 @@ export const APPLICATION_ID = 0x52744c62
  *   2  crc32 per chunk row, per chunk blob and per checkpoint
  */
 export const SCHEMA_VERSION = 2
+
+/**
+ * The user's watches (watch-store.ts), kept in the file like bookmarks: `watch` is the JSON of a
+ * Watch (watch-types.ts). Files written before the table existed get it on the first write
+ * (schema-check.ts CREATED_ON_FIRST_WRITE), with this same DDL.
+ */
+export const WATCHES_SQL = `CREATE TABLE IF NOT EXISTS watches (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, watch TEXT NOT NULL, enabled INTEGER NOT NULL DEFAULT 1, created TEXT NOT NULL
+);`
 
 /** Tables whose DDL is the same in every schema version (as first written: never edit). */
 const TABLES_ALL_VERSIONS = `
@@ -86,6 +97,7 @@ CREATE TABLE chunks (${CHUNK_COLUMNS},
   crc INTEGER NOT NULL
 );
 CREATE TABLE checkpoints (seq INTEGER PRIMARY KEY, op INTEGER NOT NULL, state BLOB NOT NULL, crc INTEGER NOT NULL);
+${WATCHES_SQL}
 `
 
 /** The DDL of each schema version a reader accepts. */
@@ -99,6 +111,7 @@ export const TABLE_DOCS: Record<string, string> = {
   findings: 'seq, vcpu, rule, sp, slot, message: every finding',
   memslots: 'seq, action: every memslot update',
   bookmarks: 'id, seq, note, created',
+  watches: 'id, watch (JSON: slot, page, requests or where), enabled, created: the debugger\'s watches',
   checkpoints: 'seq, op, state, crc: full state snapshots (binary, deflated; crc32 from schema 2)',
   chunks: 'first_seq, n, first_op, last_op, kinds, summary, data_crc, crc: one row per chunk of transitions',
   chunk_data: 'first_seq, data: the transitions, binary',

@@ -17,7 +17,7 @@ import { CheckpointReader } from './checkpoints'
 import { KIND_INDEX } from './codec'
 import { density } from './density'
 import { SessionError } from './errors'
-import { fieldHistory } from './field-history'
+import { fieldChanges, fieldHistory } from './field-history'
 import { hasKernelTables, kernelEvents, kernelSummary, type KernelEventQuery } from './kernel-events'
 import { readMeta } from './meta'
 import { damaged, fileLabel, openSessionDatabase, type OpenOptions } from './open-file'
@@ -29,6 +29,11 @@ import { diffViews, type DiffEntry } from './state-diff'
 import { ChunkStore, matches } from './store'
 import { chunkCount, exactCount, type Filter } from './summary'
 import type { FieldRef, FindTarget, SessionInfoData, TransitionFilter } from './types'
+import { fieldWatch, watchPlan } from './watch-plan'
+import { firstChange, lastChange, type ScanSource } from './watch-scan'
+import { findWatches, type WatchSearcher } from './watch-find'
+import { addWatch, checkWatch, listWatches, removeWatch, setWatchEnabled } from './watch-store'
+import type { FieldChange, FieldWatch, SavedWatch, Watch, WatchFindResult } from './watch-types'
 
 /** A transition as the API returns it: the sim's Transition, also usable as the contract's TransitionRow. */
 export type TransitionRecord = Transition & TransitionRow
@@ -370,11 +375,83 @@ export class Session {
   /** Every seq in (from, to] at which the field changed, at most `limit` (default 1000). */
   fieldHistory(field: FieldRef, from = 0, to?: number, limit = 1000): { seqs: number[]; truncated: boolean } {
     return this.guard(() => {
-      const end = Math.min(to ?? this.store.total, this.store.total)
-      this.checkSeq(Math.max(0, Math.min(from, end)), 'from')
-      if (!Number.isInteger(limit) || limit < 1) throw new SessionError(`limit must be an integer >= 1, got ${limit}`)
-      return fieldHistory(this.store, (s) => this.replayTo(s, false), this.vcpus, field, from, end, Math.min(limit, 100_000))
+      const r = this.historyRange(from, to, limit)
+      return fieldHistory(this.scanSource(), watchPlan(fieldWatch(field), this.vcpus), r.from, r.to, r.limit)
     })
+  }
+
+  /**
+   * Every change in (from, to] of a watched value (a field, or a slot / page / requests watch),
+   * with the value before and after and the transition that made it; at most `limit`.
+   */
+  fieldChanges(field: FieldRef | FieldWatch, from = 0, to?: number, limit = 1000): { changes: FieldChange[]; truncated: boolean } {
+    return this.guard(() => {
+      const r = this.historyRange(from, to, limit)
+      const w = field.type === 'sp' ? fieldWatch(field) : (checkWatch(field, this.vcpus) as FieldWatch)
+      return fieldChanges(this.scanSource(), watchPlan(w, this.vcpus), r.from, r.to, r.limit)
+    })
+  }
+
+  private historyRange(from: number, to: number | undefined, limit: number): { from: number; to: number; limit: number } {
+    const end = Math.min(to ?? this.store.total, this.store.total)
+    this.checkSeq(Math.max(0, Math.min(from, end)), 'from')
+    if (!Number.isInteger(limit) || limit < 1) throw new SessionError(`limit must be an integer >= 1, got ${limit}`)
+    return { from, to: end, limit: Math.min(limit, 100_000) }
+  }
+
+  /** What the watch scans read: the chunks, and fresh states (watch-scan.ts). */
+  private scanSource(): ScanSource {
+    return { store: this.store, stateAt: (s) => this.replayTo(s, false) }
+  }
+
+  /** Searches one watch on the state (slot, page, requests) over seq ranges, for findWatches. */
+  watchSearcher(w: FieldWatch): WatchSearcher {
+    const plan = this.guard(() => watchPlan(checkWatch(w, this.vcpus) as FieldWatch, this.vcpus))
+    const src = this.scanSource()
+    return {
+      first: (a, b, deadline) => this.guard(() => firstChange(src, plan, a, b, deadline)),
+      last: (a, b, deadline) => this.guard(() => lastChange(src, plan, a, b, deadline)),
+    }
+  }
+
+  /**
+   * Continue: the nearest seq after (`next`) or before (`prev`) `from` at which any of `watches`
+   * changes or holds (watch-find.ts). `where` watches need `opts.where`, a searcher of an SQL
+   * condition over transitions (the SQL engine's). With `budgetMs`, answers done = false after
+   * about that long with how far it got; ask again from there to go on.
+   */
+  async findWatches(
+    watches: Watch[], from: number, direction: 'next' | 'prev',
+    opts: { budgetMs?: number; where?: (expr: string) => WatchSearcher } = {},
+  ): Promise<WatchFindResult> {
+    const searchers = watches.map((raw) => {
+      const w = this.guard(() => checkWatch(raw, this.vcpus))
+      if (w.type !== 'where') return this.watchSearcher(w)
+      if (!opts.where) throw new SessionError('where watches need the SQL engine, which is not available here')
+      return opts.where(w.expr)
+    })
+    return findWatches(searchers, from, direction, this.store.total, opts.budgetMs)
+  }
+
+  /** The watches saved in the file, oldest first. */
+  watches(): SavedWatch[] {
+    return this.guard(() => listWatches(this.db, this.vcpus))
+  }
+
+  /** Saves a watch in the file (checked first). */
+  addWatch(watch: unknown): SavedWatch {
+    return this.guard(() => {
+      const w = checkWatch(watch, this.vcpus)
+      return this.write((db) => addWatch(db, w))
+    })
+  }
+
+  removeWatch(id: number): void {
+    this.guard(() => this.write((db) => removeWatch(db, id)))
+  }
+
+  setWatchEnabled(id: number, enabled: boolean): void {
+    this.guard(() => this.write((db) => setWatchEnabled(db, id, enabled)))
   }
 
   /** The difference between the states after `a` and after `b`. */

@@ -3,6 +3,7 @@
  * are in results.ts).
  */
 import type { Op, Policy } from '../../sim/types'
+import type { PageField } from './watch-types'
 
 /** What to record: a named scenario, a JSON script (cli-contract.md), or explicit operations. */
 export type RecordSource =
@@ -84,7 +85,7 @@ export interface RecordSummary {
 /** A field whose history can be asked for (LabApi fieldHistory.field). */
 export type FieldRef =
   | { type: 'slot'; vcpu: number; slot: number }
-  | { type: 'sp'; sp: number; field: 'root_count' | 'invalid' | 'write_flooding_count' | 'exists' }
+  | { type: 'sp'; sp: number; field: PageField }
   | { type: 'requests'; vcpu: number }
 
 /** What find() looks for. */
