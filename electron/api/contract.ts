@@ -22,6 +22,7 @@ import type {
   Bookmark, CompareResult, CompareSummary, DensityResult, KernelAgreement, KernelEventRow, KernelGroupRow, KernelSummary,
   SessionInfoData, SqlResult, TransitionRow,
 } from '../session/results'
+import { PAGE_FIELDS, type FieldChange, type SavedWatch, type Watch, type WatchFindResult } from '../session/watch-types'
 
 // ---------------------------------------------------------------------------------------------
 // Argument schemas
@@ -49,10 +50,28 @@ const fieldRef = v.variant('type', [
   v.object({
     type: v.literal('sp'),
     sp: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(MAX_SEQ)),
-    field: v.picklist(['root_count', 'invalid', 'write_flooding_count', 'exists'] as const),
+    field: v.picklist(PAGE_FIELDS),
   }),
   v.object({ type: v.literal('requests'), vcpu }),
 ])
+
+/** A watch (electron/session/watch-types.ts): a slot, a page or one of its fields, requests, or a condition. */
+const watchOnState = [
+  v.object({ type: v.literal('slot'), vcpu, slot: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(3)) }),
+  v.object({
+    type: v.literal('page'),
+    sp: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(MAX_SEQ)),
+    field: v.optional(v.picklist(PAGE_FIELDS)),
+  }),
+  v.object({ type: v.literal('requests'), vcpu }),
+] as const
+const fieldWatch = v.variant('type', [...watchOnState])
+const watch = v.variant('type', [
+  ...watchOnState,
+  /** An SQL expression over the `transitions` table's columns, e.g. kind = 'kvm_mmu_free_roots' AND vcpu = 2. */
+  v.object({ type: v.literal('where'), expr: v.pipe(v.string(), v.minLength(1), v.maxLength(2000)) }),
+])
+const watchId = v.pipe(v.number(), v.integer(), v.minValue(1))
 
 const recordSource = v.variant('type', [
   v.object({
@@ -158,6 +177,36 @@ export const LAB_REQUESTS = {
     toOp: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
     limit: limit(100_000),
   }),
+  /**
+   * Continue to the watches: the nearest seq after (`next`) or before (`prev`) `from` at which any
+   * of `watches` changes (slot, page, requests) or holds (where). `from` may be the last seq + 1
+   * (backward from past the end). With `budgetMs` the answer may come early, done = false, with
+   * how far the search got (`reached`): ask again from `reached` to go on (progress, cancel).
+   */
+  findWatch: v.object({
+    session: sessionId,
+    watches: v.pipe(v.array(watch), v.minLength(1), v.maxLength(32)),
+    from: seq,
+    direction: v.picklist(['next', 'prev'] as const),
+    budgetMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(60_000))),
+  }),
+  /**
+   * Every change in (from, to] of a watched value (a fieldHistory field, or a slot / page /
+   * requests watch) with its value before and after and the transition that made it, at most
+   * `limit` (default 1000).
+   */
+  fieldChanges: v.object({
+    session: sessionId,
+    field: v.union([fieldRef, fieldWatch]),
+    from: v.optional(seq),
+    to: v.optional(seq),
+    limit: limit(100_000),
+  }),
+  /** The watches saved in the session file. */
+  listWatches: v.object({ session: sessionId }),
+  addWatch: v.object({ session: sessionId, watch }),
+  removeWatch: v.object({ session: sessionId, id: watchId }),
+  setWatchEnabled: v.object({ session: sessionId, id: watchId, enabled: v.boolean() }),
 } as const
 
 export type LabRequestName = keyof typeof LAB_REQUESTS
@@ -213,6 +262,12 @@ export interface LabResults {
   removeBookmark: null
   kernelSummary: KernelSummary | null
   kernelEvents: KernelEventRow[]
+  findWatch: WatchFindResult
+  fieldChanges: { changes: FieldChange[]; truncated: boolean }
+  listWatches: SavedWatch[]
+  addWatch: SavedWatch
+  removeWatch: null
+  setWatchEnabled: null
 }
 
 /** What crosses the boundary: a value, or an error a user can read. */
@@ -280,3 +335,4 @@ export type {
   Bookmark, CompareResult, CompareSummary, DensityResult, KernelAgreement, KernelEventRow, KernelGroupRow, KernelSummary,
   SessionInfoData, SqlResult, TransitionRow,
 }
+export type { FieldChange, SavedWatch, Watch, WatchFindResult }

@@ -24,6 +24,7 @@ export const COMMANDS: Command[] = [
   { name: 'compare', summary: 'compare two sessions of the same operations', load: () => import('./commands/compare') },
   { name: 'export', summary: 'export a copy of the session or a Perfetto trace', load: () => import('./commands/export') },
   { name: 'verify', summary: 'check every chunk, checkpoint and index of a session, and its digest', load: () => import('./commands/verify') },
+  { name: 'find', summary: 'find where a watched slot, page or requests change, or a condition holds', load: () => import('./commands/find') },
   {
     name: 'import', summary: 'import a kernel trace (ftrace / trace-cmd text) into a session',
     load: async () => {

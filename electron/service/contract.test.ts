@@ -280,6 +280,29 @@ describe.each([
     expect(value('listBookmarks', await fx.api.call('listBookmarks', { session }))).not.toContainEqual(b)
   })
 
+  it('continues to watches (at once or in budgeted slices), lists changes with values, and keeps watches in the file', async () => {
+    const { session } = value('openDefaultSession', await fx.api.call('openDefaultSession', {}))
+    const w = { type: 'slot', vcpu: 1, slot: 1 }
+    const ch = value('fieldChanges', await fx.api.call('fieldChanges', { session, field: w, limit: 5 }))
+    expect(ch.changes).toHaveLength(5)
+    expect(ch.changes[1]!.before).toBe(ch.changes[0]!.after)
+    const find = async (args: object) => value('findWatch', await fx.api.call('findWatch', { session, watches: [w], ...args }))
+    expect(await find({ from: 0, direction: 'next' })).toEqual({ seq: ch.changes[0]!.seq, hits: [0], reached: ch.changes[0]!.seq, done: true })
+    expect((await find({ from: ch.changes[2]!.seq, direction: 'prev' })).seq).toBe(ch.changes[1]!.seq)
+    let step = await find({ from: 0, direction: 'next', budgetMs: 0 })
+    for (let i = 0; !step.done && i < 1000; i++) step = await find({ from: step.reached, direction: 'next', budgetMs: 0 })
+    expect(step.seq).toBe(ch.changes[0]!.seq)
+    expect(error(await fx.api.call('findWatch', { session, watches: [], from: 0, direction: 'next' }))).toMatch(/^findWatch: watches: /)
+    const bad = error(await fx.api.call('findWatch', { session, watches: [{ type: 'slot', vcpu: 7, slot: 0 }], from: 0, direction: 'next' }))
+    expect(bad).toBe('vcpu 7 does not exist (the session has vCPUs 0 to 3)')
+    const saved = value('addWatch', await fx.api.call('addWatch', { session, watch: { type: 'page', sp: 8, field: 'root_count' } }))
+    value('setWatchEnabled', await fx.api.call('setWatchEnabled', { session, id: saved.id, enabled: false }))
+    expect(value('listWatches', await fx.api.call('listWatches', { session }))).toContainEqual({ ...saved, enabled: false })
+    value('removeWatch', await fx.api.call('removeWatch', { session, id: saved.id }))
+    expect(value('listWatches', await fx.api.call('listWatches', { session })).map((x) => x.id)).not.toContain(saved.id)
+    expect(error(await fx.api.call('removeWatch', { session, id: saved.id }))).toBe(`watch ${saved.id} does not exist`)
+  })
+
   it('exports into the folder, and never over an existing file', async () => {
     const { session } = value('openDefaultSession', await fx.api.call('openDefaultSession', {}))
     const r = value('exportSession', await fx.api.call('exportSession', { session, format: 'perfetto', out: 'trace.json' }))

@@ -306,6 +306,18 @@ export function createLabService(opts: LabServiceOptions): LabService {
     },
     kernelSummary: (a) => get(a.session).handle.kernelSummary(),
     kernelEvents: (a) => get(a.session).handle.kernelEvents({ fromOp: a.fromOp, toOp: a.toOp, limit: a.limit }),
+    findWatch: (a) => get(a.session).handle.findWatches(a.watches, a.from, a.direction, { budgetMs: a.budgetMs }),
+    fieldChanges: (a) => get(a.session).handle.fieldChanges(a.field, a.from, a.to, a.limit ?? 1000),
+    listWatches: (a) => get(a.session).handle.watches(),
+    addWatch: (a) => get(a.session).handle.addWatch(a.watch),
+    removeWatch: (a) => {
+      get(a.session).handle.removeWatch(a.id)
+      return null
+    },
+    setWatchEnabled: (a) => {
+      get(a.session).handle.setWatchEnabled(a.id, a.enabled)
+      return null
+    },
   }
 
   async function call(name: string, args: unknown): Promise<LabResult<unknown>> {

@@ -12,6 +12,7 @@ import type {
 } from '../api/contract'
 import type { PageScope, StateView } from '../../sim/view'
 import type { RecordOptions as SessionRecordOptions } from '../session/types'
+import type { FieldChange, FieldWatch, SavedWatch, Watch, WatchFindResult } from '../session/watch-types'
 
 /** What to record, progress, and the options of a recording: the session layer's own types. */
 export type { RecordSource, RecordProgress } from '../session/types'
@@ -61,6 +62,14 @@ export interface SessionHandle {
   removeBookmark(id: number): void
   exportDb(out: string): void
   exportPerfetto(out: string): void
+  /** Continue to watches (see LabApi findWatch). */
+  findWatches(watches: Watch[], from: number, direction: 'next' | 'prev', opts?: { budgetMs?: number }): Promise<WatchFindResult>
+  /** Every change of a watched value, with values before and after (see LabApi fieldChanges). */
+  fieldChanges(field: FieldRef | FieldWatch, from?: number, to?: number, limit?: number): { changes: FieldChange[]; truncated: boolean }
+  watches(): SavedWatch[]
+  addWatch(watch: Watch): SavedWatch
+  removeWatch(id: number): void
+  setWatchEnabled(id: number, enabled: boolean): void
   /** The kernel trace's events beside the model's (import / capture), or null if the file has none. */
   kernelSummary(): KernelSummary | null
   /** The kernel's events of the op groups overlapping [fromOp, toOp]; [] if the file has none. */

@@ -7,7 +7,7 @@
 import { readFileSync, writeFileSync, existsSync, copyFileSync } from 'node:fs'
 import { kvm_create } from '../../../sim/state'
 import { state_view } from '../../../sim/view'
-import type { Bookmark, SessionInfo, TransitionRow } from '../../api/contract'
+import type { Bookmark, SavedWatch, SessionInfo, TransitionRow } from '../../api/contract'
 import type { RecordOptions, SessionHandle, SessionLayer } from '../session-port'
 
 interface FakeFile {
@@ -66,6 +66,7 @@ function open(path: string): SessionHandle {
   const filter = (q: { kinds?: string[]; vcpu?: number }) => f.transitions.filter((t) =>
     (!q.kinds || q.kinds.includes(t.kind)) && (q.vcpu === undefined || t.vcpu === q.vcpu))
   let closed = false
+  let watches: SavedWatch[] = []
   const live = () => {
     if (closed) throw new Error('session is closed')
   }
@@ -114,6 +115,24 @@ function open(path: string): SessionHandle {
     exportPerfetto: (out) => writeFileSync(out, JSON.stringify({ traceEvents: [] })),
     kernelSummary: () => null,
     kernelEvents: () => [],
+    // Watches: a stand-in that finds nothing and keeps its list in memory.
+    findWatches: async (_w, from) => ({ seq: null, hits: [], reached: from, done: true }),
+    fieldChanges: () => ({ changes: [], truncated: false }),
+    watches: () => [...watches],
+    addWatch: (watch) => {
+      const w = { id: watches.length + 1, watch, enabled: true, created: '2026-01-01T00:00:00Z' }
+      watches.push(w)
+      return w
+    },
+    removeWatch: (id) => {
+      if (!watches.some((w) => w.id === id)) throw new Error(`watch ${id} does not exist`)
+      watches = watches.filter((w) => w.id !== id)
+    },
+    setWatchEnabled: (id, enabled) => {
+      const w = watches.find((x) => x.id === id)
+      if (!w) throw new Error(`watch ${id} does not exist`)
+      w.enabled = enabled
+    },
     close: () => void (closed = true),
   }
 }
