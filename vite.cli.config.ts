@@ -26,6 +26,8 @@ export default defineConfig({
       input: {
         main: resolve(root, 'electron/cli/main.ts'),
         'recording-worker': resolve(root, 'electron/service/recording-worker.ts'),
+        // The fuzzer's worker threads (electron/fuzz/pool.ts), found the same way.
+        'fuzz-worker': resolve(root, 'electron/fuzz/fuzz-worker.ts'),
       },
       output: { format: 'es', entryFileNames: '[name].js' },
     },

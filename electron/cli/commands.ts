@@ -39,6 +39,7 @@ export const COMMANDS: Command[] = [
       return { help: m.CAPTURE_HELP, run: (argv) => m.runCapture(argv) }
     },
   },
+  { name: 'fuzz', summary: 'find scripts that break a kernel, shrink them, write reproducers', load: () => import('./commands/fuzz') },
   {
     name: 'serve', summary: 'serve the debugger and the API on 127.0.0.1',
     load: async () => {

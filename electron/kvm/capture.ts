@@ -3,6 +3,7 @@
  * comparison with the model.
  */
 import type { Script } from '../../sim/script'
+import type { Policy } from '../../sim/types'
 import { planText } from './capture-plan'
 import { CAPTURE_N_MAX_MMU_PAGES, compareMarked, TraceMismatchError } from './compare-trace'
 import type { Comparison } from './comparator'
@@ -26,11 +27,11 @@ export interface CaptureOutcome {
 
 /**
  * Captures `scripts` (one VM each, in one helper process) with the helper binary `bin` and
- * compares each with the model. Throws CaptureRefusal, CaptureHostError, CaptureRunError or
+ * compares each with the model (under `o.policy`, default free-obsolete). Throws CaptureRefusal, CaptureHostError, CaptureRunError or
  * TraceMismatchError.
  */
 export async function captureScripts(
-  bin: string, scripts: readonly Script[], o: { alignment: Alignment; n_max_mmu_pages?: number },
+  bin: string, scripts: readonly Script[], o: { alignment: Alignment; n_max_mmu_pages?: number; policy?: Policy },
 ): Promise<CaptureOutcome> {
   const n_max_mmu_pages = o.n_max_mmu_pages ?? CAPTURE_N_MAX_MMU_PAGES
   const trace = await runPlan(bin, planText(scripts, n_max_mmu_pages))
@@ -40,7 +41,7 @@ export async function captureScripts(
     const m = marked.find((s) => s.script === k)
     if (!m) throw new TraceMismatchError(`the capture's trace has no "rootlab script ${k}" marker`)
     if (!m.sawEnd) throw new TraceMismatchError(`the capture's trace of script ${k} is incomplete (no "rootlab end" marker)`)
-    return { script, marked: m, comparison: compareMarked(script, m, { n_max_mmu_pages, alignment: o.alignment }) }
+    return { script, marked: m, comparison: compareMarked(script, m, { n_max_mmu_pages, alignment: o.alignment, policy: o.policy }) }
   })
   return { trace, parsed, results }
 }

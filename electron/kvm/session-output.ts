@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs'
 import { recordSession } from '../session/index'
+import type { Policy } from '../../sim/types'
 import { describeGroup, type Comparison } from './comparator'
 import { storeKernelEvents, type KernelTraceInfo } from './kernel-events-store'
 
@@ -53,6 +54,8 @@ export interface SessionWrite {
   n_max_mmu_pages: number
   comparison: Comparison
   info: KernelTraceInfo
+  /** The model's policy (default free-obsolete; the comparison must have been made under it). */
+  policy?: Policy
 }
 
 /** Records the model's run as a session and adds the kernel's events; returns the transitions. */
@@ -63,7 +66,7 @@ export function writeSession(w: SessionWrite): number {
       n_max_mmu_pages: w.n_max_mmu_pages,
       params: { vcpus: w.vcpus, n_max_mmu_pages: w.n_max_mmu_pages, source: w.info.file, alignment: w.comparison.primary.alignment },
     },
-    policy: 'free-obsolete', out: w.out, force: w.force,
+    policy: w.policy ?? 'free-obsolete', out: w.out, force: w.force,
   })
   storeKernelEvents(w.out, w.comparison, w.info)
   return summary.transitions

@@ -16,20 +16,27 @@ export interface WorkerScript {
   options: WorkerOptions
 }
 
-const BUILT_NAME = 'recording-worker.js'
-
 /** The worker script for code loaded from `fromUrl` (default: this module). */
 export function resolveRecordingWorker(fromUrl: string = import.meta.url): WorkerScript {
+  return resolveWorker('recording-worker', join('electron', 'service'), fromUrl)
+}
+
+/**
+ * A worker entry `<name>.ts` of the source folder `sourceDir` (relative to the repository): the
+ * built `<name>.js` next to the code loaded from `fromUrl` (or one folder up) when there is one,
+ * else the source under tsx, found next to `fromUrl` or from the repository root.
+ */
+export function resolveWorker(name: string, sourceDir: string, fromUrl: string): WorkerScript {
   const here = dirname(fileURLToPath(fromUrl))
   for (const dir of [here, join(here, '..')]) {
-    const built = join(dir, BUILT_NAME)
+    const built = join(dir, `${name}.js`)
     if (existsSync(built)) return { filename: built, options: {} }
   }
-  const source = join(here, 'recording-worker.ts')
+  const source = join(here, `${name}.ts`)
   if (existsSync(source)) return tsxWorker(source)
-  const sourceFromRoot = join(here, '..', '..', 'electron', 'service', 'recording-worker.ts')
+  const sourceFromRoot = join(here, '..', '..', sourceDir, `${name}.ts`)
   if (existsSync(sourceFromRoot)) return tsxWorker(sourceFromRoot)
-  throw new Error(`recording worker not found next to ${here}; run npm run build`)
+  throw new Error(`${name} worker not found next to ${here}; run npm run build`)
 }
 
 function tsxWorker(source: string): WorkerScript {
