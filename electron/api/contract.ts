@@ -23,6 +23,7 @@ import type {
   SessionInfoData, SqlResult, TransitionRow,
 } from '../session/results'
 import { PAGE_FIELDS, type FieldChange, type SavedWatch, type Watch, type WatchFindResult } from '../session/watch-types'
+import type { FuzzFolder } from '../fuzz/folder-types'
 
 // ---------------------------------------------------------------------------------------------
 // Argument schemas
@@ -207,6 +208,11 @@ export const LAB_REQUESTS = {
   addWatch: v.object({ session: sessionId, watch }),
   removeWatch: v.object({ session: sessionId, id: watchId }),
   setWatchEnabled: v.object({ session: sessionId, id: watchId, enabled: v.boolean() }),
+  /**
+   * The reproducers of a fuzz folder (`rootlab fuzz --out DIR`), read from DIR/summary.json and
+   * checked: the smallest first, each session an absolute path that openSession accepts.
+   */
+  fuzzReproducers: v.object({ dir: path }),
 } as const
 
 export type LabRequestName = keyof typeof LAB_REQUESTS
@@ -268,6 +274,7 @@ export interface LabResults {
   addWatch: SavedWatch
   removeWatch: null
   setWatchEnabled: null
+  fuzzReproducers: FuzzFolder
 }
 
 /** What crosses the boundary: a value, or an error a user can read. */
@@ -331,6 +338,7 @@ export function isLabRequestName(name: string): name is LabRequestName {
 }
 
 export type { StateView }
+export type { FuzzFolder, FuzzReproducer } from '../fuzz/folder-types'
 export type {
   Bookmark, CompareResult, CompareSummary, DensityResult, KernelAgreement, KernelEventRow, KernelGroupRow, KernelSummary,
   SessionInfoData, SqlResult, TransitionRow,

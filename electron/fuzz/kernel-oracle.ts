@@ -53,9 +53,11 @@ export function kernelFailure(script: Script, c: Comparison): Failure | null {
     e ? `${SHORT[e.kind]} gfn 0x${e.gfn.toString(16)} l${e.level} gen ${e.gen}${e.invalid ? ' invalid' : ''} root ${e.root_count}` : '(none)'
   return {
     oracle: 'kernel',
-    signature: `kernel vs model at ${where}: ${eventDifference(g)}`,
+    // The kind of op only: the events' details vary with everything before them, and a
+    // signature that named them would split one kernel difference into many reproducers.
+    signature: `the kernel disagrees with the model at ${where === 'teardown' ? 'the VM\'s teardown' : `a ${where} op`}`,
     op: g.group >= 0 ? g.group : script.ops.length - 1,
-    detail: `${g.label}: kernel ${describe(g.kernel[i])}, model ${describe(g.model[i])}`,
+    detail: `${g.label}: ${eventDifference(g)} (kernel ${describe(g.kernel[i])}, model ${describe(g.model[i])})`,
   }
 }
 

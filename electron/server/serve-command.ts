@@ -95,6 +95,8 @@ export async function serveCommand(argv: string[], deps: ServeDeps): Promise<num
     ...(deps.runner ? { runner: deps.runner } : {}),
   })
 
+  // A FILE with bookmarks (a fuzz reproducer has one at its failure) opens at the first one.
+  let startSeq: number | null = null
   if (file !== null) {
     // Open it now, so a bad file is reported here rather than as an error page in the browser.
     const r = await service.openSession({ path: file })
@@ -103,6 +105,8 @@ export async function serveCommand(argv: string[], deps: ServeDeps): Promise<num
       await service.close()
       return 1
     }
+    const marks = await service.listBookmarks({ session: r.value.session })
+    if (marks.ok && marks.value.length > 0) startSeq = marks.value[0]!.seq
   }
 
   let server: LabServer
@@ -114,7 +118,7 @@ export async function serveCommand(argv: string[], deps: ServeDeps): Promise<num
     return 1
   }
 
-  const url = viewerUrl(server.url, token, file)
+  const url = `${viewerUrl(server.url, token, file)}${startSeq === null ? '' : `&seq=${startSeq}`}`
   out(`Root Lab viewer: ${url}`)
   out(`Serving files under ${cwd} (127.0.0.1 only). Press Ctrl-C to stop.`)
   deps.onListening?.(server)

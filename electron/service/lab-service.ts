@@ -27,6 +27,7 @@ import { createRecentFiles, type RecentFiles } from './recent-files'
 import { workerRunner, type RecordingJob, type RecordingOutcome, type RecordingRunner } from './recording-runner'
 import type { RecordSource, SessionHandle, SessionLayer } from './session-port'
 import type { Op } from '../../sim/types'
+import { listReproducers } from '../fuzz/folder'
 
 export interface LabServiceOptions {
   /** The session layer (electron/session), or a stand-in in tests. */
@@ -317,6 +318,12 @@ export function createLabService(opts: LabServiceOptions): LabService {
     setWatchEnabled: (a) => {
       get(a.session).handle.setWatchEnabled(a.id, a.enabled)
       return null
+    },
+    fuzzReproducers: (a) => {
+      const folder = listReproducers(a.dir, readable)
+      // The user named the folder: its reproducers open without another dialog (Electron).
+      for (const r of folder.reproducers) trusted.add(r.session)
+      return folder
     },
   }
 

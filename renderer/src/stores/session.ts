@@ -50,11 +50,24 @@ export const useSessionStore = defineStore('session', () => {
     return null
   }
 
-  async function openFile(path: string): Promise<SessionInfo | null> {
+  /**
+   * The seq the next session opened with openFile(path, seq) shows first (a fuzz reproducer's
+   * bookmark); the app's session watcher takes it once (takeStartSeq).
+   */
+  const startSeq = ref<number | null>(null)
+
+  function takeStartSeq(): number | null {
+    const seq = startSeq.value
+    startSeq.value = null
+    return seq
+  }
+
+  async function openFile(path: string, seq?: number): Promise<SessionInfo | null> {
     opening.value = true
     try {
       const r = await lab().openSession({ path })
       if (!r.ok) return fail(r.error)
+      startSeq.value = seq ?? null
       info.value = r.value
       error.value = null
       return r.value
@@ -189,6 +202,6 @@ export const useSessionStore = defineStore('session', () => {
 
   return {
     info, open, recent, error, notice, opening, recordings, id, lastSeq,
-    openFile, openDefault, show, refresh, list, exportTo, close, record, rerunUnder, cancelRecording, clearError, say,
+    openFile, takeStartSeq, openDefault, show, refresh, list, exportTo, close, record, rerunUnder, cancelRecording, clearError, say,
   }
 })
