@@ -33,6 +33,8 @@ export interface LabServe {
   token: string
   /** The URL that admits a browser: `url?token=TOKEN`, plus `&file=` (FILE relative to `dir`). */
   pageUrl(file?: string): string
+  /** The whole URL the server printed (with &file=...&seq=... when given a FILE). */
+  readonly printed: string
   /** The folder the server serves (its working directory); files the tests create go here. */
   dir: string
   /** POSTs a LabApi request directly (test setup), returning its LabResult. */
@@ -87,6 +89,9 @@ export async function startServe(args: string[] = []): Promise<LabServe> {
     url,
     token,
     dir,
+    get printed() {
+      return /Root Lab viewer: (\S+)\r?\n/.exec(output)?.[1] ?? printedUrl
+    },
     pageUrl: (file) => `${url}?token=${token}${file === undefined ? '' : `&file=${encodeURIComponent(resolve(dir, file))}`}`,
     async api(name, a) {
       const res = await fetch(new URL(`/api/${name}`, url), {
