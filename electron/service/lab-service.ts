@@ -13,7 +13,7 @@
  * worker thread, reported through the recordingProgress / recordingFinished events), and the
  * recent-files list.
  */
-import { existsSync, mkdirSync, statSync } from 'node:fs'
+import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs'
 import { basename, dirname, join, resolve } from 'node:path'
 import {
   isLabRequestName, validateArgs,
@@ -181,7 +181,9 @@ export function createLabService(opts: LabServiceOptions): LabService {
     // A cancelled recording is a valid, incomplete session: open it so the user can look at it.
     let session: SessionInfo | null = null
     let openError: string | null = null
-    if ((outcome.ok || outcome.cancelled) && !closing && existsSync(out)) {
+    // (A cancelled replace left the old file in place: that is not this recording's session.)
+    const written = !(outcome.ok && outcome.summary?.written === false)
+    if ((outcome.ok || outcome.cancelled) && written && !closing && existsSync(out)) {
       try {
         session = openPath(out)
       } catch (e) {
@@ -220,6 +222,9 @@ export function createLabService(opts: LabServiceOptions): LabService {
         // Damaged, incomplete, or from another model version: record it afresh below.
       }
     }
+    // The default session is the app's own file: side files a killed recording of it left are
+    // ours to remove (the recorder refuses to write beside another file's -wal / -journal).
+    for (const side of ['-wal', '-shm', '-journal']) rmSync(`${path}${side}`, { force: true })
     const rec = record(DEFAULT_SESSION_SOURCE, DEFAULT_SESSION_POLICY, path, true)
     const outcome = await rec.job.done
     if (!outcome.ok) throw new LabError(`recording the default session failed: ${outcome.error}`)
@@ -266,8 +271,10 @@ export function createLabService(opts: LabServiceOptions): LabService {
       const out = opts.paths.writable(a.out)
       checkFreeForWriting(out)
       mkdirSync(dirname(out), { recursive: true })
-      if (a.format === 'db') s.handle.exportDb(out)
-      else s.handle.exportPerfetto(out)
+      // Replace only what a Save dialog asked about (path-policy); the write goes through a temp file.
+      const replace = { replace: opts.paths.replaceable?.(a.out) ?? false }
+      if (a.format === 'db') s.handle.exportDb(out, replace)
+      else s.handle.exportPerfetto(out, replace)
       return { out, bytes: statSync(out).size }
     },
     startRecording: (a) => {

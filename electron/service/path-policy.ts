@@ -19,6 +19,8 @@ export interface PathPolicy {
   writable(path: string): string
   /** Folder where recordings without an explicit name are created. */
   readonly recordingsDir: string
+  /** May an existing file at `path` be replaced? (A native Save dialog asked the user.) Default: no. */
+  replaceable?(path: string): boolean
 }
 
 /** True when `child` is `parent` or inside it (both absolute, already resolved). */
@@ -98,6 +100,9 @@ export function allowListPolicy(opts: { userData: string; recordingsDir: string;
       }
       if (!existsSync(real)) throw new LabError(`${abs} does not exist`)
       return real
+    },
+    replaceable(path) {
+      return writeAllowed.has(realish(resolve(opts.recordingsDir, path)))
     },
     writable(path) {
       const abs = resolve(opts.recordingsDir, path)

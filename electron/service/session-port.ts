@@ -60,8 +60,9 @@ export interface SessionHandle {
   bookmarks(): Bookmark[]
   addBookmark(seq: number, note: string): Bookmark
   removeBookmark(id: number): void
-  exportDb(out: string): void
-  exportPerfetto(out: string): void
+  /** `replace`: an existing regular file at `out` may be replaced (the user confirmed it). */
+  exportDb(out: string, o?: { replace?: boolean }): void
+  exportPerfetto(out: string, o?: { replace?: boolean }): void
   /** Continue to watches (see LabApi findWatch). */
   findWatches(watches: Watch[], from: number, direction: 'next' | 'prev', opts?: { budgetMs?: number }): Promise<WatchFindResult>
   /** Every change of a watched value, with values before and after (see LabApi fieldChanges). */

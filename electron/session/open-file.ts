@@ -21,6 +21,15 @@ export function fileLabel(path: string): string {
   return path || basename(path)
 }
 
+/** Is there a non-empty -wal file beside `path`? */
+function walBeside(path: string): boolean {
+  try {
+    return statSync(`${path}-wal`).size > 0
+  } catch {
+    return false
+  }
+}
+
 /** Checks the file's SQLite header. Throws SessionError naming the file and the problem. */
 export function checkSessionHeader(path: string): void {
   const name = fileLabel(path)
@@ -68,6 +77,10 @@ export function checkSessionHeader(path: string): void {
   if (pageSize < 512 || (pageSize & (pageSize - 1)) !== 0) {
     throw new SessionError(`${name} is damaged (its SQLite header is corrupt)`)
   }
+  // A file with a WAL beside it (a recording that was killed, or stopped by a full disk while
+  // copying the WAL back) may be shorter than its header says: SQLite reads the missing pages
+  // from the WAL, so only SQLite can tell whether it is truncated.
+  if (walBeside(path)) return
   if (size % pageSize !== 0 || (countValid && pageCount > 0 && size < pageCount * pageSize)) {
     const expected = countValid ? ` of ${pageCount * pageSize}` : ''
     throw new SessionError(`${name} is truncated (${size}${expected} bytes)`)

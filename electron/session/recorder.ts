@@ -17,7 +17,6 @@
  * Usable from a worker thread: a plain synchronous function with a progress callback.
  */
 import { createHash } from 'node:crypto'
-import { existsSync, rmSync, statSync } from 'node:fs'
 import Database from 'better-sqlite3'
 import { SIM_MODEL_VERSION } from '../../sim/index'
 import {
@@ -34,6 +33,7 @@ import { canonicalEncode } from './canonical'
 import { create_byte_writer } from '../../sim/digest'
 import { ChunkEncoder, KIND_INDEX, StringTable } from './codec'
 import { SessionError } from './errors'
+import { checkOutput, putInPlace, removeTemp, tempBeside } from './output-file'
 import { APP_VERSION, writeMeta } from './meta'
 import { APPLICATION_ID, SCHEMA_SQL, SCHEMA_VERSION } from './schema'
 import { SummaryBuilder } from './summary'
@@ -141,16 +141,15 @@ function opColumns(op: Op): [string, number | null, number | null, number | null
   }
 }
 
-function prepareOutput(out: string, force: boolean): void {
-  if (!out) throw new SessionError('the output file name is empty')
-  if (existsSync(out)) {
-    if (statSync(out).isDirectory()) throw new SessionError(`${out} is a directory`)
-    if (!force) throw new SessionError(`${out} already exists (use --force to overwrite it)`)
-  }
-  for (const f of [out, `${out}-wal`, `${out}-shm`, `${out}-journal`]) rmSync(f, { force: true })
-}
-
-/** Records a session. Throws SessionError (one line) on bad input or an existing file. */
+/**
+ * Records a session. Throws SessionError (one line) on bad input or an existing file.
+ *
+ * A new file is written in place, so a recording that is killed or fails (a full disk) leaves
+ * an incomplete session holding every committed transition. With `force` an existing regular
+ * file is replaced through a temporary file beside it (output-file.ts), renamed over it only
+ * when the recording completed: a failed or cancelled replace leaves the old file intact
+ * (the summary then says `written: false`).
+ */
 export function recordSession(o: RecordOptions): RecordSummary {
   const started = Date.now()
   if (!(POLICIES as readonly string[]).includes(o.policy)) {
@@ -159,16 +158,22 @@ export function recordSession(o: RecordOptions): RecordSummary {
   const tuning: RecorderTuning = { ...DEFAULT_TUNING, ...o.tuning }
   const src = resolveSource(o)
   // A script is validated whole before anything is written; ops sources op by op.
-  prepareOutput(o.out, o.force ?? false)
+  const mode = checkOutput(o.out, { replace: o.force ?? false, sqlite: true })
+  const file = mode === 'replace' ? tempBeside(o.out) : o.out
+  const discard = () => {
+    if (mode === 'replace') removeTemp(file)
+  }
 
   let db: Database.Database
   try {
-    db = new Database(o.out, o.nativeBinding ? { nativeBinding: o.nativeBinding } : {})
+    db = new Database(file, o.nativeBinding ? { nativeBinding: o.nativeBinding } : {})
   } catch (e) {
-    throw new SessionError(`${o.out} cannot be created (${(e as Error).message})`)
+    discard()
+    throw new SessionError(`${o.out} cannot be created (${(e as Error).message.replaceAll(file, o.out)})`)
   }
+  let summary: RecordSummary
   try {
-    return record(db, o, src, tuning, started)
+    summary = record(db, o, src, tuning, started)
   } catch (e) {
     try {
       if (db.inTransaction) db.exec('ROLLBACK')
@@ -176,13 +181,23 @@ export function recordSession(o: RecordOptions): RecordSummary {
     } catch {
       // the original error matters more
     }
+    discard()
     if (e instanceof SessionError) throw e
     const code = (e as { code?: string }).code
-    if (code === 'SQLITE_FULL' || code === 'SQLITE_IOERR' || code?.startsWith('SQLITE_IOERR')) {
-      throw new SessionError(`${o.out}: cannot write (${(e as Error).message})`)
+    if (code === 'SQLITE_FULL' || code?.startsWith('SQLITE_IOERR')) {
+      throw new SessionError(`${o.out}: cannot write (${(e as Error).message.replaceAll(file, o.out)})` +
+        (mode === 'new' ? '; the file holds every transition committed before, as an incomplete session' : '; the old file is unchanged'))
     }
     throw e
   }
+  if (mode === 'replace') {
+    if (summary.cancelled) {
+      discard()
+      return { ...summary, written: false }
+    }
+    putInPlace(file, o.out, 'replace')
+  }
+  return { ...summary, written: true }
 }
 
 function record(db: Database.Database, o: RecordOptions, src: ResolvedSource, tuning: RecorderTuning, started: number): RecordSummary {

@@ -4,7 +4,7 @@
  * naming the file or the argument; a damaged file is reported, never crashed on.
  */
 import { createHash } from 'node:crypto'
-import { existsSync, statSync } from 'node:fs'
+import { statSync } from 'node:fs'
 import Database from 'better-sqlite3'
 import type { Bookmark, DensityResult, KernelEventRow, KernelSummary, SqlResult, TransitionRow } from './results'
 import { apply_transition } from '../../sim/apply'
@@ -21,6 +21,7 @@ import { fieldChanges, fieldHistory } from './field-history'
 import { hasKernelTables, kernelEvents, kernelSummary, type KernelEventQuery } from './kernel-events'
 import { readMeta } from './meta'
 import { damaged, fileLabel, openSessionDatabase, type OpenOptions } from './open-file'
+import { writeThroughTemp } from './output-file'
 import { exportPerfetto } from './perfetto'
 import { SCHEMA_VERSION } from './schema'
 import { checkSchema } from './schema-check'
@@ -546,34 +547,40 @@ export class Session {
     })
   }
 
-  /** A consistent single-file copy (VACUUM INTO; works while the session is open or recording). */
-  exportDb(out: string): { out: string; bytes: number } {
-    return this.guard(() => {
-      if (existsSync(out)) throw new SessionError(`${out} already exists (choose another name or remove it)`)
+  /**
+   * A consistent single-file copy (VACUUM INTO; works while the session is open or recording),
+   * written beside `out` and renamed into place: a failed export leaves no partial file. An
+   * existing `out` is replaced only with `replace` (and only if it is a regular file).
+   */
+  exportDb(out: string, o: { replace?: boolean } = {}): { out: string; bytes: number } {
+    this.guard(() => undefined)
+    writeThroughTemp(out, { replace: o.replace ?? false, sqlite: true }, (tmp) => {
       try {
-        this.db.prepare('VACUUM INTO ?').run(out)
+        this.db.prepare('VACUUM INTO ?').run(tmp)
       } catch (e) {
-        throw new SessionError(`cannot write ${out} (${(e as Error).message})`)
+        // Damage in the source is the source's problem; anything else is the output's.
+        const code = (e as { code?: string }).code
+        if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB') throw damaged(this.path, e)
+        throw e
       }
       // The copy inherits the source's journal mode in its header; make it a plain file.
-      const w = new Database(out, { fileMustExist: true, ...(this.nativeBinding ? { nativeBinding: this.nativeBinding } : {}) })
+      const w = new Database(tmp, { fileMustExist: true, ...(this.nativeBinding ? { nativeBinding: this.nativeBinding } : {}) })
       try {
         w.pragma('journal_mode = DELETE')
       } finally {
         w.close()
       }
-      return { out, bytes: statSync(out).size }
     })
+    return { out, bytes: statSync(out).size }
   }
 
-  /** A Chrome/Perfetto trace-event JSON file, written as a stream. */
-  exportPerfetto(out: string): { out: string; bytes: number } {
-    return this.guard(() => {
-      if (existsSync(out)) throw new SessionError(`${out} already exists (choose another name or remove it)`)
-      const initial = this.checkpointAtOrBefore(0).state
-      exportPerfetto(out, this.store, initial, { policy: this.policy, scenario: this.meta.get('scenario') ?? '', file: this.path })
-      return { out, bytes: statSync(out).size }
+  /** A Chrome/Perfetto trace-event JSON file, written as a stream (through a temporary file, as exportDb). */
+  exportPerfetto(out: string, o: { replace?: boolean } = {}): { out: string; bytes: number } {
+    const initial = this.guard(() => this.checkpointAtOrBefore(0).state)
+    writeThroughTemp(out, { replace: o.replace ?? false, sqlite: false }, (tmp) => {
+      exportPerfetto(tmp, this.store, initial, { policy: this.policy, scenario: this.meta.get('scenario') ?? '', file: this.path })
     })
+    return { out, bytes: statSync(out).size }
   }
 
   /** Are the stored bytes of the chunk at `firstSeq` the same in both sessions? (compare.ts) */

@@ -79,6 +79,8 @@ export interface RecordSummary {
   complete: boolean
   cancelled: boolean
   ms: number
+  /** False when a cancelled replace (force) left the old file in place instead of the new one. */
+  written?: boolean
   [key: string]: unknown
 }
 

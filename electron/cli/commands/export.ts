@@ -1,5 +1,4 @@
 /** rootlab export: a copy of the session, or a Chrome/Perfetto trace. */
-import { rmSync, existsSync } from 'node:fs'
 import { openSession } from '../../session/index'
 import { parse } from '../args'
 import { num } from '../format'
@@ -12,7 +11,7 @@ export const help = `Usage: rootlab export FILE --format db|perfetto --out OUT [
                      a track per vCPU with its roots as slices, zaps and findings as instants,
                      stats as counters; 1 transition = 1 microsecond
   --out OUT          the file to write
-  --force            overwrite OUT if it exists
+  --force            replace OUT if it is a regular file (a failed export leaves it as it was)
 `
 
 export function run(argv: string[], io: Io): number {
@@ -29,8 +28,8 @@ export function run(argv: string[], io: Io): number {
   if (!out) throw new UsageError('--out OUT is required')
   const s = openSession(positionals[0]!)
   try {
-    if (existsSync(out) && values.force) rmSync(out)
-    const r = format === 'db' ? s.exportDb(out) : s.exportPerfetto(out)
+    const replace = { replace: Boolean(values.force) }
+    const r = format === 'db' ? s.exportDb(out, replace) : s.exportPerfetto(out, replace)
     io.out(`Wrote ${r.out} (${num(r.bytes)} bytes)\n`)
     return 0
   } finally {

@@ -21,7 +21,8 @@ Records a session: runs the model on a scenario's or a script's operations and w
   --seed N          PRNG seed, 0-4294967295 (scenario only; default 1)
   --processes N     live processes at most (scenario only; default 4 per vCPU)
   --out FILE        the session file to write
-  --force           overwrite FILE if it exists
+  --force           replace FILE if it is a regular file (written beside it, renamed over it
+                    only when the recording completed)
   --json            print the summary as one JSON object on stdout
 `
 
@@ -81,7 +82,7 @@ export function run(argv: string[], io: Io): number {
     bar?.done()
   }
   if (values.json) {
-    const { ms: _ms, cancelled: _c, ...rest } = summary
+    const { ms: _ms, cancelled: _c, written: _w, ...rest } = summary
     io.out(JSON.stringify(rest) + '\n')
     return 0
   }
