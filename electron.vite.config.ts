@@ -20,6 +20,8 @@ export default defineConfig({
           main: resolve(here, 'electron/main/main.ts'),
           // Started with new Worker(); found next to main.js (electron/service/worker-script.ts).
           'recording-worker': resolve(here, 'electron/service/recording-worker.ts'),
+          // Started with utilityProcess.fork (electron/main/sql-host-launcher.ts), killed at a query's deadline.
+          'sql-host': resolve(here, 'electron/sqlhost/host-entry.ts'),
         },
       },
     },

@@ -28,6 +28,8 @@ export default defineConfig({
         'recording-worker': resolve(root, 'electron/service/recording-worker.ts'),
         // The fuzzer's worker threads (electron/fuzz/pool.ts), found the same way.
         'fuzz-worker': resolve(root, 'electron/fuzz/fuzz-worker.ts'),
+        // The SQL host: forked per session (electron/sqlhost/node-launcher.ts), killed at a query's deadline.
+        'sql-host': resolve(root, 'electron/sqlhost/host-entry.ts'),
       },
       output: { format: 'es', entryFileNames: '[name].js' },
     },

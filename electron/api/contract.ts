@@ -20,7 +20,7 @@ import type { Op } from '../../sim/types'
 import type { StateView } from '../../sim/view'
 import type {
   Bookmark, CompareResult, CompareSummary, DensityResult, KernelAgreement, KernelEventRow, KernelGroupRow, KernelSummary,
-  SessionInfoData, SqlResult, TransitionRow,
+  SessionInfoData, SqlResult, SqlTableInfo, TransitionRow,
 } from '../session/results'
 import { PAGE_FIELDS, type FieldChange, type SavedWatch, type Watch, type WatchFindResult } from '../session/watch-types'
 import type { FuzzFolder } from '../fuzz/folder-types'
@@ -36,6 +36,7 @@ const path = v.pipe(v.string(), v.minLength(1), v.maxLength(4096))
 const limit = (max: number) => v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(max)))
 const kindName = v.pipe(v.string(), v.regex(/^[a-z_0-9]{1,64}$/, 'is not a transition kind'))
 const vcpu = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(63))
+const queryId = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_:.-]{1,64}$/, 'is not a query id'))
 
 /** What to look for with findTransition. */
 export const TRANSITION_TARGETS = ['root_zap', 'finding', 'memslot', 'bookmark'] as const
@@ -153,7 +154,13 @@ export const LAB_REQUESTS = {
     to: v.optional(seq),
   }),
   /** A read-only SQL query on the session database (row and time limits apply). */
-  sqlQuery: v.object({ session: sessionId, sql: v.pipe(v.string(), v.minLength(1), v.maxLength(100_000)), limit: limit(10_000) }),
+  sqlQuery: v.object({
+    session: sessionId, sql: v.pipe(v.string(), v.minLength(1), v.maxLength(100_000)), limit: limit(10_000),
+    /** Deadline in ms (default 2,000; the query's process is killed at it). */
+    timeoutMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(600_000))),
+    /** A caller-chosen id, for cancelSql. */
+    id: v.optional(queryId),
+  }),
   /** Two sessions of the same operations, aligned by operation index. */
   compare: v.object({ a: sessionId, b: sessionId }),
   /** The operations of a session, from index `from` (default 0), at most `limit`. */
@@ -213,6 +220,10 @@ export const LAB_REQUESTS = {
    * checked: the smallest first, each session an absolute path that openSession accepts.
    */
   fuzzReproducers: v.object({ dir: path }),
+  /** Stops the sqlQuery of this session started with `id` (its process is killed); false if none runs. */
+  cancelSql: v.object({ session: sessionId, id: queryId }),
+  /** The tables, views and table-valued functions the SQL console can query, with their columns. */
+  sqlTables: v.object({ session: sessionId }),
 } as const
 
 export type LabRequestName = keyof typeof LAB_REQUESTS
@@ -275,6 +286,8 @@ export interface LabResults {
   removeWatch: null
   setWatchEnabled: null
   fuzzReproducers: FuzzFolder
+  cancelSql: boolean
+  sqlTables: SqlTableInfo[]
 }
 
 /** What crosses the boundary: a value, or an error a user can read. */
@@ -341,6 +354,6 @@ export type { StateView }
 export type { FuzzFolder, FuzzReproducer } from '../fuzz/folder-types'
 export type {
   Bookmark, CompareResult, CompareSummary, DensityResult, KernelAgreement, KernelEventRow, KernelGroupRow, KernelSummary,
-  SessionInfoData, SqlResult, TransitionRow,
+  SessionInfoData, SqlResult, SqlTableInfo, TransitionRow,
 }
 export type { FieldChange, SavedWatch, Watch, WatchFindResult }

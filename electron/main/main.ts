@@ -18,10 +18,12 @@ import { createLabService, type LabService } from '../service/lab-service'
 import { allowListPolicy } from '../service/path-policy'
 import { createRecentFiles } from '../service/recent-files'
 import { sessionLayer } from '../service/session-layer'
+import { createSqlHosts } from '../sqlhost/hosts'
 import { registerLabIpc, sendMenuCommand } from './ipc'
 import { buildMenuTemplate, type MenuActions } from './menu'
 import { chooseNativeBinding } from './native-binding'
 import { isAppUrl, isTrustedSender, type RendererLocation } from './trusted-sender'
+import { utilityProcessLauncher } from './sql-host-launcher'
 import { lockDownContents, secureWebPreferences } from './window-security'
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -84,8 +86,13 @@ function main(): void {
     const recent = createRecentFiles(join(userData, 'recent-sessions.json'))
     const paths = allowListPolicy({ userData, recordingsDir, isRecent: (p) => recent.has(p) })
     const firstStart = !existsSync(defaultSessionPath(userData))
+    // SQL queries run in utility processes, killed at their deadline (never on this thread).
+    const sqlHosts = createSqlHosts({
+      launch: utilityProcessLauncher(join(here, 'sql-host.js')),
+      ...(native.kind === 'electron' ? { nativeBinding: native.path } : {}),
+    })
     const service: LabService = createLabService({
-      sessions: sessionLayer, paths, dataDir: userData, recent,
+      sessions: sessionLayer, paths, dataDir: userData, recent, sqlHosts,
       ...(native.kind === 'electron' ? { nativeBinding: native.path } : {}),
     })
 

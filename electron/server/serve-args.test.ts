@@ -3,8 +3,8 @@ import { parseServeArgs } from './serve-args'
 
 describe('rootlab serve arguments', () => {
   it('takes a FILE and a port', () => {
-    expect(parseServeArgs(['run.rootlab', '--port', '8080'])).toEqual({ file: 'run.rootlab', port: 8080, help: false })
-    expect(parseServeArgs(['--port=0'])).toEqual({ file: null, port: 0, help: false })
+    expect(parseServeArgs(['run.rootlab', '--port', '8080'])).toEqual({ file: 'run.rootlab', port: 8080, help: false, sqlTimeoutMs: null })
+    expect(parseServeArgs(['--port=0'])).toEqual({ file: null, port: 0, help: false, sqlTimeoutMs: null })
   })
 
   it('refuses --host: the viewer is loopback only', () => {
@@ -17,5 +17,12 @@ describe('rootlab serve arguments', () => {
     expect(() => parseServeArgs(['--port'])).toThrow(/needs a number/)
     expect(() => parseServeArgs(['--verbose'])).toThrow(/unknown option --verbose/)
     expect(() => parseServeArgs(['a', 'b'])).toThrow(/one FILE at most/)
+  })
+
+  it('takes the SQL console deadline in seconds', () => {
+    expect(parseServeArgs(['--sql-timeout', '30']).sqlTimeoutMs).toBe(30_000)
+    expect(parseServeArgs(['--sql-timeout=0.5']).sqlTimeoutMs).toBe(500)
+    expect(() => parseServeArgs(['--sql-timeout', 'forever'])).toThrow(/--sql-timeout needs seconds from 0.001 to 600/)
+    expect(() => parseServeArgs(['--sql-timeout', '601'])).toThrow(/--sql-timeout needs seconds/)
   })
 })

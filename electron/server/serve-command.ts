@@ -93,6 +93,7 @@ export async function serveCommand(argv: string[], deps: ServeDeps): Promise<num
     paths: rootFolderPolicy(cwd, file ? [file] : []),
     dataDir: dataDir(env),
     ...(deps.runner ? { runner: deps.runner } : {}),
+    ...(args.sqlTimeoutMs !== null ? { sqlTimeoutMs: args.sqlTimeoutMs } : {}),
   })
 
   // A FILE with bookmarks (a fuzz reproducer has one at its failure) opens at the first one.

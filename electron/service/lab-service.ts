@@ -26,6 +26,8 @@ import type { PathPolicy } from './path-policy'
 import { createRecentFiles, type RecentFiles } from './recent-files'
 import { workerRunner, type RecordingJob, type RecordingOutcome, type RecordingRunner } from './recording-runner'
 import type { RecordSource, SessionHandle, SessionLayer } from './session-port'
+import { createSqlHosts } from '../sqlhost/hosts'
+import type { SqlHosts } from '../sqlhost/types'
 import type { Op } from '../../sim/types'
 import { listReproducers } from '../fuzz/folder'
 
@@ -42,6 +44,13 @@ export interface LabServiceOptions {
   recent?: RecentFiles
   /** better-sqlite3 addon for Electron's ABI (see electron/main/native-binding.ts). */
   nativeBinding?: string
+  /**
+   * Where SQL queries run (electron/sqlhost): processes killed at their deadline or on cancel.
+   * Default: child_process.fork of the SQL host (Electron passes its utilityProcess launcher).
+   */
+  sqlHosts?: SqlHosts
+  /** Default deadline of an sqlQuery in ms (default 2,000: SQL_DEFAULT_TIMEOUT_MS). */
+  sqlTimeoutMs?: number
 }
 
 type AnyListener = <E extends LabEventName>(event: E, payload: LabEvents[E]) => void
@@ -94,6 +103,9 @@ export function createLabService(opts: LabServiceOptions): LabService {
   const layer = opts.sessions
   const runner = opts.runner ?? workerRunner()
   const recent = opts.recent ?? createRecentFiles()
+  const sql = opts.sqlHosts ?? createSqlHosts(opts.nativeBinding ? { nativeBinding: opts.nativeBinding } : {})
+  /** A query id of one session (ids are chosen by the renderer, so scoped per session). */
+  const queryId = (session: string, id: string | undefined) => (id === undefined ? undefined : `${session}:${id}`)
   const openOpts = opts.nativeBinding ? { nativeBinding: opts.nativeBinding } : {}
   const sessions = new Map<string, OpenSession>() // insertion order = least recently opened first
   const recordings = new Map<string, Recording>()
@@ -242,6 +254,7 @@ export function createLabService(opts: LabServiceOptions): LabService {
     closeSession: (a) => {
       const s = get(a.session)
       sessions.delete(s.id)
+      sql.release(s.path)
       s.handle.close()
       return null
     },
@@ -258,7 +271,9 @@ export function createLabService(opts: LabServiceOptions): LabService {
     fieldHistory: (a) => get(a.session).handle.fieldHistory(a.field, a.from, a.to, a.limit ?? 1000),
     diff: (a) => get(a.session).handle.diff(a.a, a.b),
     density: (a) => get(a.session).handle.density(a.buckets, a.from, a.to),
-    sqlQuery: (a) => get(a.session).handle.sql(a.sql, a.limit),
+    sqlQuery: (a) => sql.query({
+      path: get(a.session).path, sql: a.sql, limit: a.limit, timeoutMs: a.timeoutMs ?? opts.sqlTimeoutMs, id: queryId(a.session, a.id),
+    }),
     compare: (a) => {
       const sa = get(a.a)
       const sb = get(a.b)
@@ -332,6 +347,11 @@ export function createLabService(opts: LabServiceOptions): LabService {
       for (const r of folder.reproducers) trusted.add(r.session)
       return folder
     },
+    cancelSql: (a) => {
+      get(a.session)
+      return sql.cancel(queryId(a.session, a.id)!)
+    },
+    sqlTables: (a) => sql.tables(get(a.session).path),
   }
 
   async function call(name: string, args: unknown): Promise<LabResult<unknown>> {
@@ -369,6 +389,8 @@ export function createLabService(opts: LabServiceOptions): LabService {
     },
     async close() {
       closing = true
+      // First, and at once: a query stuck inside SQLite must not hold up a shutdown (Ctrl-C).
+      void sql.close()
       const running = [...recordings.values()]
       for (const r of running) r.job.cancel()
       await Promise.all(running.map((r) => r.job.done))
@@ -380,6 +402,7 @@ export function createLabService(opts: LabServiceOptions): LabService {
         }
       }
       sessions.clear()
+      await sql.close()
     },
   }
 }

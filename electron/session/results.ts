@@ -162,3 +162,15 @@ export interface KernelSummary {
   /** Every op group, in op order, the teardown (op_group -1) last. */
   op_groups: KernelGroupRow[]
 }
+
+/** A table or table-valued function the SQL console can query, with its columns. */
+export interface SqlTableInfo {
+  name: string
+  /** table: stored; view; virtual: computed from the chunks (transitions); function: table-valued (roots_at(seq)). */
+  type: 'table' | 'view' | 'virtual' | 'function'
+  columns: string[]
+  /** Arguments of a table-valued function, e.g. ['seq']. */
+  args?: string[]
+  /** One line: what a row is. */
+  doc: string
+}

@@ -477,11 +477,19 @@ export class Session {
   }
 
   /** A read-only SQL query (one SELECT/WITH/EXPLAIN statement; row and time limits). */
-  sql(query: string, limit?: number): SqlResult {
-    return this.guard(() => {
-      this.console ??= new SqlConsole(this.path, this.nativeBinding)
-      return this.console.run(query, limit)
-    })
+  sql(query: string, limit?: number, timeLimitMs?: number): SqlResult {
+    return this.guard(() => this.sqlConsole().run(query, limit, timeLimitMs))
+  }
+
+  /**
+   * The SQL console of this session: its own read-only connection with the computed tables
+   * (transitions, transitions_in, roots_at, pages_at; sql-tables.ts) over this session's chunks
+   * and states.
+   */
+  sqlConsole(): SqlConsole {
+    if (this.closed) throw new SessionError(`${fileLabel(this.path)} is closed`)
+    this.console ??= new SqlConsole(this.path, this.nativeBinding, { store: this.store, view: (seq, opts) => this.view(seq, opts) })
+    return this.console
   }
 
   /** The operations of the session from index `from`, at most `limit` (default 500). */

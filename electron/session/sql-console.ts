@@ -14,6 +14,10 @@
 import Database from 'better-sqlite3'
 import type { SqlResult } from './results'
 import { SessionError } from './errors'
+import { findWhere, type FindWhereOptions, type FindWhereResult } from './find-where'
+import type { SqlTableInfo } from './results'
+import { sqlCatalog } from './sql-catalog'
+import { SessionSqlTables, type SqlTableSource } from './sql-tables'
 
 export const SQL_DEFAULT_ROWS = 1000
 export const SQL_MAX_ROWS = 10_000
@@ -46,14 +50,32 @@ function cell(v: unknown): unknown {
 
 export class SqlConsole {
   private db: Database.Database | null = null
+  private tables: SessionSqlTables | null = null
 
-  constructor(private readonly path: string, private readonly nativeBinding?: string) {}
+  /** `source`: the session whose computed tables (transitions, roots_at, ...) the console offers. */
+  constructor(private readonly path: string, private readonly nativeBinding?: string, private readonly source?: SqlTableSource) {}
 
-  private conn(): Database.Database {
-    this.db ??= new Database(this.path, {
-      readonly: true, fileMustExist: true, ...(this.nativeBinding ? { nativeBinding: this.nativeBinding } : {}),
-    })
+  /** The read-only connection, with the computed tables registered. */
+  conn(): Database.Database {
+    if (!this.db) {
+      const db = new Database(this.path, {
+        readonly: true, fileMustExist: true, ...(this.nativeBinding ? { nativeBinding: this.nativeBinding } : {}),
+      })
+      try {
+        if (this.source) this.tables = new SessionSqlTables(db, this.source)
+      } catch (e) {
+        db.close()
+        throw e
+      }
+      this.db = db
+    }
     return this.db
+  }
+
+  /** The computed tables of this console's connection (null without a source). */
+  sqlTables(): SessionSqlTables | null {
+    this.conn()
+    return this.tables
   }
 
   run(sql: string, limit?: number, timeLimitMs = SQL_TIME_LIMIT_MS): SqlResult {
@@ -67,7 +89,8 @@ export class SqlConsole {
     if (/\bload_extension\s*\(/i.test(sql)) throw new SessionError('load_extension() is not allowed in the SQL console')
     let stmt: Database.Statement
     try {
-      stmt = this.conn().prepare(sql)
+      const db = this.conn()
+      stmt = this.tables ? this.tables.prepare(sql) : db.prepare(sql)
     } catch (e) {
       if (e instanceof RangeError) throw new SessionError('only one SQL statement is allowed')
       throw new SessionError(`SQL: ${(e as Error).message}`)
@@ -100,8 +123,21 @@ export class SqlConsole {
     return { columns, rows: out, truncated, ms: Math.round((performance.now() - started) * 10) / 10 }
   }
 
+  /** The first seq after / before opts.from where opts.where holds (find-where.ts). */
+  findWhere(opts: FindWhereOptions): FindWhereResult {
+    const db = this.conn()
+    if (!this.tables || !this.source) throw new SessionError('findWhere needs the session\'s transitions table')
+    return findWhere(db, this.tables, this.source.store.total, opts)
+  }
+
+  /** The tables the console can query, with their columns. */
+  catalog(): SqlTableInfo[] {
+    return sqlCatalog(this.conn())
+  }
+
   close(): void {
     this.db?.close()
     this.db = null
+    this.tables = null
   }
 }

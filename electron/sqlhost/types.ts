@@ -21,7 +21,10 @@
  * The same search runs in-process, without a deadline, as `findWhere(session, ...)` of the
  * session layer (electron/session/find-where.ts), e.g. for tests and benchmarks.
  */
-import type { SqlResult } from '../session/results'
+import type { FindWhereProgress, FindWhereResult } from '../session/find-where'
+import type { SqlResult, SqlTableInfo } from '../session/results'
+
+export type { FindWhereProgress, FindWhereResult, SqlResult, SqlTableInfo }
 
 /** Default deadline of a console query or `rootlab sql` (ms). */
 export const SQL_DEFAULT_TIMEOUT_MS = 2000
@@ -74,35 +77,6 @@ export interface FindWhereRequest {
   onProgress?: (p: FindWhereProgress) => void
   /** Default 'find'. */
   lane?: SqlLane
-}
-
-export interface FindWhereProgress {
-  /** Transitions of the range looked at so far (skipped chunks count as looked at). */
-  scanned: number
-  /** Transitions in the range searched ((from, end] forward, [1, from) backward). */
-  total: number
-  /** The seq the search has reached. */
-  at: number
-}
-
-export interface FindWhereResult {
-  /** The first matching seq after (before) `from`, or null when there is none. */
-  seq: number | null
-  /** Transitions looked at. */
-  scanned: number
-  ms: number
-}
-
-/** A table or table-valued function the SQL console can query, with its columns. */
-export interface SqlTableInfo {
-  name: string
-  /** table: stored; view; virtual: computed from the chunks (transitions); function: table-valued (roots_at(seq)). */
-  type: 'table' | 'view' | 'virtual' | 'function'
-  columns: string[]
-  /** Arguments of a table-valued function, e.g. ['seq']. */
-  args?: string[]
-  /** One line: what a row is. */
-  doc: string
 }
 
 export type SqlHostErrorReason = 'timeout' | 'cancelled' | 'sql' | 'crashed' | 'closed'

@@ -2,9 +2,13 @@
 import { fields_key_first, MASK_FIELDS } from '../../../sim/key_fields'
 import { is_root_zap, TRANSITION_KINDS, transition_fields, type Transition } from '../../../sim/transitions'
 import { openSession } from '../../session/index'
+import { eventJson, HEX_FIELDS } from '../../session/transition-json'
 import { intFlag, parse, seqFlag } from '../args'
 import { hex, table } from '../format'
 import { UsageError, type Io } from '../io'
+
+/** A transition as `events --json` prints it (the session layer's, shared with SQL's `fields`). */
+export { eventJson }
 
 export const help = `Usage: rootlab events FILE [--kind K[,K...]] [--vcpu N] [--from SEQ] [--to SEQ] [--limit N] [--json]
 
@@ -17,16 +21,6 @@ Lists transitions in seq order.
   --limit N      at most N transitions
   --json         a JSON array of {seq, op, kind, vcpu, ...fields}; gfn, pgd, gva, cr3 as hex strings
 `
-
-const HEX_FIELDS = new Set(['gfn', 'pgd', 'gva', 'cr3'])
-
-/** A transition as `events --json` prints it. */
-export function eventJson(t: Transition): Record<string, unknown> {
-  const r = t as unknown as Record<string, unknown>
-  const o: Record<string, unknown> = { seq: t.seq, op: t.op, kind: t.kind, vcpu: t.vcpu }
-  for (const f of transition_fields(t.kind)) o[f] = HEX_FIELDS.has(f) ? hex(r[f] as number) : r[f]
-  return o
-}
 
 /** The fields as `name=value`, the kind's key fields first (sim/key_fields.ts); addresses and masks in hex. */
 function fieldsText(t: Transition): string {
