@@ -1,6 +1,6 @@
 /** rootlab events: the transitions of a session, filtered. */
 import { fields_key_first, MASK_FIELDS } from '../../../sim/key_fields'
-import { is_root_zap, TRANSITION_KINDS, transition_fields, type Transition } from '../../../sim/transitions'
+import { is_root_zap, TRANSITION_KINDS, type Transition } from '../../../sim/transitions'
 import { openSession } from '../../session/index'
 import { eventJson, HEX_FIELDS } from '../../session/transition-json'
 import { intFlag, parse, seqFlag } from '../args'
