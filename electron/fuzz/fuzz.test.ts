@@ -37,22 +37,25 @@ describe('rootlab fuzz on the model', () => {
   const buggy = target('free-obsolete-buggy')
   let found: FuzzRunResult
 
-  it('finds the v5.18.0 bug in 200 scripts (seed 1) and shrinks both faces to at most 8 ops', async () => {
+  it('finds the v5.18.0 bug in 200 scripts (seed 1) and shrinks both faces to at most 8 ops, every way of failing to at most 9', async () => {
     found = await fuzz(buggy, 200)
     expect(found.runs).toBe(200)
     const sigs = found.failures.map((f) => f.failure.signature)
     // The first face: a zapped prev root kept beside a VALID current root; the second: a memslot
     // update handled with an INVALID current root keeps every obsolete prev root.
-    expect(sigs).toContain('obsolete_root_kept: a root zapped by a write flood stays in prev_roots; current root VALID')
-    expect(sigs).toContain('obsolete_root_kept: a root zapped by a memslot update stays in prev_roots; current root INVALID')
+    expect(sigs).toContain('obsolete_root_kept: a prev root zapped by a write flood stays in prev_roots; current root VALID')
+    expect(sigs.filter((s) => /zapped by a memslot update stays in prev_roots; current root INVALID$/.test(s)).length).toBeGreaterThan(0)
     for (const f of found.failures) {
-      expect(f.shrunk.ops.length, f.failure.signature).toBeLessThanOrEqual(8)
+      // The two faces in at most 8 ops; the other ways (a flooded current root that the vCPU
+      // then switches away from needs a second vCPU to write) in at most 9.
+      const face = /a prev root zapped by a write flood .* VALID$|memslot update .* INVALID$/.test(f.failure.signature)
+      expect(f.shrunk.ops.length, f.failure.signature).toBeLessThanOrEqual(face ? 8 : 9)
       expect(f.failing_runs).toBeGreaterThan(0)
     }
     // The smallest first.
     const sizes = found.failures.map((f) => f.shrunk.ops.length)
     expect(sizes).toEqual([...sizes].sort((a, b) => a - b))
-    const flood = found.failures.find((f) => f.failure.signature.includes('write flood stays in prev_roots; current root VALID'))!
+    const flood = found.failures.find((f) => f.failure.signature.includes('a prev root zapped by a write flood stays in prev_roots; current root VALID'))!
     expect(flood.shrunk).toEqual({
       vcpus: 1,
       ops: [

@@ -14,7 +14,7 @@
 import { DEFAULT_N_MAX_MMU_PAGES } from '../../sim/scenarios/index'
 import type { Script } from '../../sim/script'
 import { REQUEST_BIT } from '../../sim/requests'
-import { hex, is_obsolete_sp, kvm_create, slot_name, to_shadow_page, VALID_PAGE } from '../../sim/state'
+import { hex, is_obsolete_sp, kvm_create, slot_name, sp_hpa, to_shadow_page, VALID_PAGE } from '../../sim/state'
 import { create_machine, type Machine } from '../../sim/step'
 import type { TransitionOf, ZapReason } from '../../sim/transitions'
 import { KVM_MMU_NUM_PREV_ROOTS } from '../../sim/constants'
@@ -54,32 +54,45 @@ function newMachine(script: Script, policy: Policy, sink: Parameters<typeof crea
  * two faces (sim/README.md), a zapped prev root kept beside a good current root, and every
  * obsolete root kept by a vCPU whose current root was INVALID (mask 0).
  */
-function findingFailure(t: TransitionOf<'finding'>, k: kvm, zapReason: Map<number, ZapReason>): Failure {
+function findingFailure(t: TransitionOf<'finding'>, k: kvm, zaps: Map<number, RootZap>): Failure {
   if (t.rule !== 'obsolete_root_kept' || t.vcpu === null) {
     return { oracle: 'alone', signature: t.rule, op: t.op, detail: t.message }
   }
-  const reason = zapReason.get(t.sp)
-  const cause = reason ? ZAP_CAUSE[reason] : 'an unknown cause'
+  const zap = zaps.get(t.sp)
+  const cause = zap ? ZAP_CAUSE[zap.reason] : 'an unknown cause'
+  // Where the kept root was in this vCPU's cache when it was zapped: a prev root (the case of
+  // kvm-reference.md §3.2), or the current root the vCPU then switched away from.
+  const was = zap?.current.includes(t.vcpu) ? 'the current root' : 'a prev root'
   const current = VALID_PAGE(k.vcpus[t.vcpu]!.root_mmu.root.hpa) ? 'VALID' : 'INVALID'
   return {
     oracle: 'alone',
-    signature: `obsolete_root_kept: a root zapped by ${cause} stays in ${t.slot === 0 ? 'root' : 'prev_roots'}; current root ${current}`,
+    signature: `obsolete_root_kept: ${was} zapped by ${cause} stays in ${t.slot === 0 ? 'root' : 'prev_roots'}; current root ${current}`,
     op: t.op,
     detail: t.message,
   }
 }
 
+/** The first zap of a root page: why, and the vCPUs whose current root it was then. */
+interface RootZap {
+  reason: ZapReason
+  current: number[]
+}
+
 /** Oracle `alone`: the first finding of `script` under `policy`, or null. */
 export function checkAlone(script: Script, policy: Policy): Failure | null {
   let found: Failure | null = null
-  // The reason of each root page's first zap, to say what made a kept root obsolete.
-  const zapReason = new Map<number, ZapReason>()
+  // Each root page's first zap, to say what made a kept root obsolete.
+  const zaps = new Map<number, RootZap>()
   const m = newMachine(script, policy, (t) => {
     if (found) return
     if (t.kind === 'kvm_mmu_prepare_zap_page') {
-      if (t.level === 4 && !t.invalid && !zapReason.has(t.sp)) zapReason.set(t.sp, t.reason as ZapReason)
+      if (t.level === 4 && !t.invalid && !zaps.has(t.sp)) {
+        const hpa = sp_hpa(t.sp)
+        const current = m.ctx.kvm.vcpus.filter((v) => v.root_mmu.root.hpa === hpa).map((v) => v.vcpu_id)
+        zaps.set(t.sp, { reason: t.reason as ZapReason, current })
+      }
     } else if (t.kind === 'finding') {
-      found = findingFailure(t, m.ctx.kvm, zapReason)
+      found = findingFailure(t, m.ctx.kvm, zaps)
     }
   })
   for (const op of script.ops) {

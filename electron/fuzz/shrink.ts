@@ -5,7 +5,7 @@
  * Rounds, repeated until a round changes nothing:
  *  1. delta debugging over the ops (Zeller's ddmin: subsets, then complements, of n chunks,
  *     doubling n up to single ops, so the result is 1-minimal: no single op can go);
- *  2. over the vCPUs: drop every op of one vCPU and renumber the others;
+ *  2. over the vCPUs: drop every op of one vCPU, or give them to another vCPU, and renumber;
  *  3. over the values: page-table frames renumbered by first use from 0xa (pgd 0xa000, 0xb000,
  *     ...), one frame merged into another, `memslot move` -> `delete`, fault addresses with
  *     their low bits cleared, vCPUs renumbered by first use.
@@ -98,6 +98,11 @@ export function dropVcpu(s: Script, v: number): Script {
   }
 }
 
+/** The script with vCPU `v`'s ops done by vCPU `u` (u < v) instead, the vCPUs above v renumbered down. */
+export function mergeVcpu(s: Script, v: number, u: number): Script {
+  return { vcpus: s.vcpus - 1, ops: s.ops.map((op) => withVcpu(op, (x) => (x === v ? u : x > v ? x - 1 : x))) }
+}
+
 /** vCPUs renumbered by first use; unused vCPUs dropped. */
 export function renumberVcpus(s: Script): Script {
   const map = new Map<number, number>()
@@ -183,7 +188,10 @@ export async function shrinkScript(script: Script, test: CandidateTest, o: Shrin
     const before = s
     s = await ddminOps(s, test, budget)
     for (let v = s.vcpus - 1; v >= 0 && s.vcpus > 1; v--) {
-      if ((await first(test, [dropVcpu(s, v)], budget)) === 0) s = dropVcpu(s, v)
+      // Without vCPU v's ops, or with another vCPU doing them.
+      const cands = [dropVcpu(s, v), ...Array.from({ length: v }, (_, u) => mergeVcpu(s, v, u))]
+      const i = await first(test, cands, budget)
+      if (i >= 0) s = cands[i]!
     }
     // Each accepted candidate has fewer frames or smaller values, or is the canonical numbering:
     // this ends; the bound only guards against a mistake.
