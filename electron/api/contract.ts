@@ -24,6 +24,7 @@ import type {
 } from '../session/results'
 import { PAGE_FIELDS, type FieldChange, type SavedWatch, type Watch, type WatchFindResult } from '../session/watch-types'
 import type { FuzzFolder } from '../fuzz/folder-types'
+import type { LanesResult } from '../session/lanes'
 
 // ---------------------------------------------------------------------------------------------
 // Argument schemas
@@ -224,6 +225,18 @@ export const LAB_REQUESTS = {
   cancelSql: v.object({ session: sessionId, id: queryId }),
   /** The tables, views and table-valued functions the SQL console can query, with their columns. */
   sqlTables: v.object({ session: sessionId }),
+  /**
+   * Per-vCPU lanes over [from, to] drawn in `columns` pixel columns: guest mode, what each root
+   * slot holds (valid / obsolete / zombie / INVALID_PAGE), pending requests (LanesResult). Exact
+   * for ranges of at most 65,536 transitions; wider ones come from per-block summaries that are
+   * built in the background on first need (`complete: false` until then: ask again).
+   */
+  lanes: v.object({
+    session: sessionId,
+    from: seq,
+    to: seq,
+    columns: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(8192)),
+  }),
 } as const
 
 export type LabRequestName = keyof typeof LAB_REQUESTS
@@ -288,6 +301,7 @@ export interface LabResults {
   fuzzReproducers: FuzzFolder
   cancelSql: boolean
   sqlTables: SqlTableInfo[]
+  lanes: LanesResult
 }
 
 /** What crosses the boundary: a value, or an error a user can read. */
@@ -357,3 +371,4 @@ export type {
   SessionInfoData, SqlResult, SqlTableInfo, TransitionRow,
 }
 export type { FieldChange, SavedWatch, Watch, WatchFindResult }
+export type { LanesResult, VcpuLanes } from '../session/lanes'

@@ -185,6 +185,16 @@ describe.each([
     expect(error(await fx.api.call('stateAt', { session: info.session, seq, pages: 'some' }))).toMatch(/^stateAt: pages: /)
   })
 
+  it('answers lanes for a seq range: every vCPU with its four slot lanes, and refuses a bad range', async () => {
+    const info = value('openDefaultSession', await fx.api.call('openDefaultSession', {}))
+    const r = value('lanes', await fx.api.call('lanes', { session: info.session, from: 0, to: info.transitions, columns: 800 }))
+    expect(r).toMatchObject({ from: 0, to: info.transitions, columns: 800, mode: 'exact', complete: true })
+    expect(r.vcpus.map((l) => l.slots.length)).toEqual([4, 4, 4, 4])
+    for (const l of r.vcpus) for (const lane of l.slots) expect(lane[0]).toBe(0)
+    expect(error(await fx.api.call('lanes', { session: info.session, from: 0, to: info.transitions, columns: 0 }))).toMatch(/^lanes: columns: /)
+    expectReadable(error(await fx.api.call('lanes', { session: info.session, from: 0, to: info.transitions + 1, columns: 10 })))
+  })
+
   it('refuses malformed arguments with the request and field named', async () => {
     expect(error(await fx.api.call('stateAt', { session: 's1', seq: -1 }))).toMatch(/^stateAt: seq: /)
     expect(error(await fx.api.call('stateAt', { session: 's 1', seq: 0 }))).toMatch(/^stateAt: session: .*session id/)

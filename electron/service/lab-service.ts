@@ -352,6 +352,7 @@ export function createLabService(opts: LabServiceOptions): LabService {
       return sql.cancel(queryId(a.session, a.id)!)
     },
     sqlTables: (a) => sql.tables(get(a.session).path),
+    lanes: (a) => get(a.session).handle.lanes(a.from, a.to, a.columns),
   }
 
   async function call(name: string, args: unknown): Promise<LabResult<unknown>> {

@@ -75,6 +75,8 @@ export interface SessionHandle {
   kernelSummary(): KernelSummary | null
   /** The kernel's events of the op groups overlapping [fromOp, toOp]; [] if the file has none. */
   kernelEvents(q: { fromOp?: number; toOp?: number; limit?: number }): KernelEventRow[]
+  /** Per-vCPU lanes over [from, to] in `columns` columns (electron/session/lanes.ts). */
+  lanes(from: number, to: number, columns: number): LabResults['lanes']
   close(): void
 }
 

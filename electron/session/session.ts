@@ -19,6 +19,7 @@ import { density } from './density'
 import { SessionError } from './errors'
 import { fieldChanges, fieldHistory } from './field-history'
 import { hasKernelTables, kernelEvents, kernelSummary, type KernelEventQuery } from './kernel-events'
+import { EXACT_MAX, exactLanes, LaneIndex, type LanesResult } from './lanes'
 import { readMeta } from './meta'
 import { damaged, fileLabel, openSessionDatabase, type OpenOptions } from './open-file'
 import { writeThroughTemp } from './output-file'
@@ -613,9 +614,33 @@ export class Session {
     })
   }
 
+  /** The lane summaries of this session (lanes.ts), built on first need. */
+  private laneIndex: LaneIndex | null = null
+
+  /**
+   * Per-vCPU lanes over [from, to] in `columns` pixel columns (lanes.ts): exact for ranges of at
+   * most EXACT_MAX transitions, else from the per-block summaries, which are built in the
+   * background on first need (the answer says `complete: false` until they cover the range).
+   */
+  lanes(from: number, to: number, columns: number): LanesResult {
+    return this.guard(() => {
+      this.checkSeq(from, 'from')
+      this.checkSeq(to, 'to')
+      if (to < from) throw new SessionError(`to (${to}) must not be before from (${from})`)
+      if (!Number.isInteger(columns) || columns < 1 || columns > 8192) throw new SessionError(`columns must be an integer from 1 to 8192, got ${columns}`)
+      if (to - from <= EXACT_MAX) return exactLanes(this.store, this.stateAt(from), from, to, columns)
+      this.laneIndex ??= new LaneIndex(this.store, () => this.stateAt(0), this.vcpus)
+      // a first slice now (a short session is done at once), the rest between other requests
+      this.laneIndex.buildFor(15)
+      this.laneIndex.continueInBackground()
+      return this.laneIndex.query(from, to, columns)
+    })
+  }
+
   close(): void {
     if (this.closed) return
     this.closed = true
+    this.laneIndex?.stop()
     this.console?.close()
     this.db.close()
     this.cached = null

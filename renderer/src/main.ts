@@ -3,7 +3,7 @@ import { createApp, nextTick, watch } from 'vue'
 import App from './App.vue'
 import { pendingRequests } from './api/lab'
 import { dropTokenFromAddressBar } from './api/page-token'
-import { appReady } from './lib/idle'
+import { appReady, backgroundWork } from './lib/idle'
 import './styles/base.css'
 
 // Before the app reads the query (?file=, ?seq=) and starts keeping it in the address bar.
@@ -15,17 +15,18 @@ app.mount('#app')
 
 /**
  * The idle signal for end-to-end tests: body[data-lab-idle] is "true" once no request is pending
- * and the view has rendered (next tick + next frame), "false" otherwise.
+ * and no background work is awaited (lib/idle.ts) and the view has rendered (next tick + next
+ * frame), "false" otherwise.
  */
 function updateIdle(): void {
-  const busy = pendingRequests.value > 0 || !appReady.value
+  const busy = pendingRequests.value > 0 || !appReady.value || backgroundWork.value > 0
   if (busy) {
     document.body.dataset.labIdle = 'false'
     return
   }
   void nextTick(() => requestAnimationFrame(() => {
-    if (pendingRequests.value === 0 && appReady.value) document.body.dataset.labIdle = 'true'
+    if (pendingRequests.value === 0 && appReady.value && backgroundWork.value === 0) document.body.dataset.labIdle = 'true'
   }))
 }
 document.body.dataset.labIdle = 'false'
-watch([pendingRequests, appReady], updateIdle, { immediate: true })
+watch([pendingRequests, appReady, backgroundWork], updateIdle, { immediate: true })

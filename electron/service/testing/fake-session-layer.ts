@@ -133,6 +133,13 @@ function open(path: string): SessionHandle {
       if (!w) throw new Error(`watch ${id} does not exist`)
       w.enabled = enabled
     },
+    // every vCPU in guest mode for the whole range, every slot INVALID_PAGE, nothing pending
+    lanes: (from, to, columns) => (live(), checkSeq(to), {
+      from, to, columns, mode: 'exact' as const, block: 0, complete: true, progress: 1, covered: to,
+      vcpus: Array.from({ length: f.info.vcpus }, (_, vcpu) => ({
+        vcpu, guest: [from, to + 1, 100], slots: [0, 1, 2, 3].map(() => [from, to + 1, 3, -1]), requests: [],
+      })),
+    }),
     close: () => void (closed = true),
   }
 }
