@@ -163,7 +163,7 @@ export function compare(
     if (o.regroup) candidates.push({ alignment: other, variant: 'pvm' })
     for (const profile of candidates) {
       const g = profile.alignment === primary.alignment ? groups : o.regroup!(profile.alignment)
-      const p = { ...params, variant: profile.variant, keepTransitions: false }
+      const p = { ...params, variant: profile.variant }
       const run = runModel(chooseExecutions(g, kernel, teardown, p).groups, p)
       const first = firstIndex(diffs(run, kernel, teardown))
       if (first > upFirst && (!best || first > best.first)) best = { profile, first }
@@ -208,16 +208,12 @@ export function compare(
 
 /** The first write at which the model cleared the writer's root's flooding count, as a sentence. */
 function floodCause(run: ModelRun, groups: readonly OpGroup[]): string {
-  for (const t of run.transitions) {
-    if (t.kind !== 'clear_sp_write_flooding_count') continue
-    const op = run.ops[t.op]
-    if (!op || op.op !== 'pt_write') continue
-    const sp = run.final.mmu_pages[t.sp]
-    const gfn = sp ? ` (gfn 0x${sp.gfn.toString(16)})` : ''
-    return `${HOST_DIFFERENCES['pvm-no-clear-flood']}; first at ${groups[run.groupOf[t.op]!]!.label}, ` +
-      `where upstream clears vCPU ${op.vcpu}'s current root${gfn}`
-  }
-  return HOST_DIFFERENCES['pvm-no-clear-flood']
+  const first = run.firstClearFlood
+  const op = first ? run.ops[first.op] : undefined
+  if (!first || !op || op.op !== 'pt_write') return HOST_DIFFERENCES['pvm-no-clear-flood']
+  const gfn = first.gfn === null ? '' : ` (gfn 0x${first.gfn.toString(16)})`
+  return `${HOST_DIFFERENCES['pvm-no-clear-flood']}; first at ${groups[run.groupOf[first.op]!]!.label}, ` +
+    `where upstream clears vCPU ${op.vcpu}'s current root${gfn}`
 }
 
 /** One line per disagreement: op, then kernel vs model events from the first difference. */

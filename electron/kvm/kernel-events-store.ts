@@ -31,12 +31,18 @@ export interface KernelTraceInfo {
   lostEvents: number
 }
 
-/** The vCPU of a group's op, or null (memslot, teardown, derived groups without one). */
-function groupVcpu(c: Comparison, g: GroupComparison, i: number): number | null {
-  if (g.group < 0) return null
-  const ops = c.model.ops.filter((_, k) => c.model.groupOf[k] === i)
-  const withVcpu = ops.find((op) => 'vcpu' in op)
-  return withVcpu && 'vcpu' in withVcpu ? withVcpu.vcpu : null
+/**
+ * The vCPU of a group's op, or null (memslot, teardown, derived groups without one). Looks only
+ * at the group's own ops (op_first..op_last): a scan of every op per group made a 64k-group
+ * import quadratic.
+ */
+function groupVcpu(c: Comparison, g: GroupComparison, opFirst: number | null, opLast: number | null): number | null {
+  if (g.group < 0 || opFirst === null || opLast === null) return null
+  for (let k = opFirst; k <= opLast; k++) {
+    const op = c.model.ops[k]!
+    if ('vcpu' in op) return op.vcpu
+  }
+  return null
 }
 
 /** Writes the comparison's kernel events into the session file at `path` (opened writable). */
@@ -65,7 +71,7 @@ export function storeKernelEvents(path: string, c: Comparison, info: KernelTrace
         const idx = g.group < 0 ? -1 : i
         const opFirst = idx < 0 ? null : first.get(i) ?? null
         const opLast = idx < 0 ? null : last.get(i) ?? null
-        const vcpu = groupVcpu(c, g, i)
+        const vcpu = groupVcpu(c, g, opFirst, opLast)
         insGroup.run(g.group, opFirst, opLast, vcpu, g.label, g.classification, g.firstDiff, g.kernel.length, g.model.length)
         g.kernel.forEach((e, k) => {
           const equal = g.firstDiff === null || k < g.firstDiff

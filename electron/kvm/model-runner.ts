@@ -64,7 +64,14 @@ export interface ModelRun {
   byGroup: ModelEvent[][]
   /** Predicted events of the VM's destruction (after "rootlab teardown"). */
   teardown: ModelEvent[]
+  /** Every transition, when asked for (keepTransitions), else empty. */
   transitions: Transition[]
+  /**
+   * The first time an emulated page-table write cleared the writer's root's write_flooding_count
+   * (shadow_page_table_clear_flood()): the model op and the page's gfn. What the `pvm` variant
+   * leaves out, kept here so that naming it does not need every transition in memory.
+   */
+  firstClearFlood: { op: number; gfn: number | null } | null
   final: kvm
 }
 
@@ -74,7 +81,7 @@ export interface ModelRunOptions {
   variant?: HostVariant
   /** Default free-obsolete: the kernels the captures run have the upstream fix. */
   policy?: Policy
-  /** Keep every transition in the result (default true). */
+  /** Keep every transition in the result (default false: a long trace's run would hold them all). */
   keepTransitions?: boolean
 }
 
@@ -160,20 +167,44 @@ export function runModel(groups: readonly OpGroup[], o: ModelRunOptions): ModelR
   const { ops, groupOf } = flattenGroups(groups)
   const byGroup: ModelEvent[][] = groups.map(() => [])
   const transitions: Transition[] = []
-  const keep = o.keepTransitions !== false
+  const keep = o.keepTransitions === true
+  let firstClearFlood: ModelRun['firstClearFlood'] = null
   const state = kvm_create({ vcpus: o.vcpus, n_max_mmu_pages: o.n_max_mmu_pages })
   const m = create_machine(state, policy, (t) => {
     if (keep) transitions.push(t)
+    if (t.kind === 'clear_sp_write_flooding_count' && !firstClearFlood && ops[t.op]?.op === 'pt_write') {
+      firstClearFlood = { op: t.op, gfn: state.mmu_pages[t.sp]?.gfn ?? null }
+    }
     const g = groupOf[t.op]!
     const e = modelEvent(t, g)
     if (e) byGroup[g]!.push(e)
   })
   for (const op of ops) runOp(m, op, o.variant)
-  return { ops, groupOf, byGroup, teardown: predictTeardown(state, policy), transitions, final: state }
+  return { ops, groupOf, byGroup, teardown: predictTeardown(state, policy), transitions, firstClearFlood, final: state }
 }
 
 /** Most model states followed at once by chooseExecutions(). */
 const MAX_CANDIDATES = 256
+
+/** The executions chosen so far, newest first: extending it is O(1), not a copy of every choice. */
+interface Chosen {
+  ops: Op[]
+  prev: Chosen | null
+}
+
+/** The chosen executions in group order. */
+function chosenList(c: Chosen | null, n: number): Op[][] {
+  const out = new Array<Op[]>(n)
+  for (let i = n - 1; c && i >= 0; i--, c = c.prev) out[i] = c.ops
+  return out
+}
+
+/** The ops `alt` adds after `ops` when it is `ops` plus a suffix (scriptOpGroups' pvm-batch form), else null. */
+function altSuffix(g: OpGroup): Op[] | null {
+  const alt = g.alt
+  if (!alt || alt.length < g.ops.length || !g.ops.every((op, i) => alt[i] === op || JSON.stringify(alt[i]) === JSON.stringify(op))) return null
+  return alt.slice(g.ops.length)
+}
 
 /**
  * For groups with two possible executions (`alt`), chooses per group the one whose events equal
@@ -181,6 +212,11 @@ const MAX_CANDIDATES = 256
  * execution may change the state without any event, so both are kept until the kernel's later
  * events decide). Returns the groups with the chosen executions (no `alt`) and the index of the
  * first group no execution explains (Infinity if all are; groups.length for the teardown).
+ *
+ * Linear in the number of groups: each candidate owns its state and runs a group's ops in place;
+ * an `alt` that only appends ops continues from a copy of that result (and is dropped without a
+ * copy when the appended ops emit no transition, i.e. leave the same state); states are compared
+ * (JSON) only when more than one candidate is left.
  */
 export function chooseExecutions(
   groups: readonly OpGroup[], kernel: readonly (readonly MmuEvent[])[], teardown: readonly MmuEvent[] | null, o: ModelRunOptions,
@@ -189,34 +225,58 @@ export function chooseExecutions(
   if (!groups.some((g) => g.alt)) {
     return { groups: [...groups], first: Infinity }
   }
-  type Cand = { state: kvm; ops: number; chosen: Op[][] }
+  type Cand = { state: kvm; ops: number; chosen: Chosen | null }
   const same = (a: readonly MmuEvent[], b: readonly MmuEvent[]): boolean =>
     a.length === b.length && a.every((x, i) => eventKey(x) === eventKey(b[i]!))
-  let cands: Cand[] = [{ state: kvm_create({ vcpus: o.vcpus, n_max_mmu_pages: o.n_max_mmu_pages }), ops: 0, chosen: [] }]
+  /** Runs `ops` on `state` in place, numbering model ops from `first`; returns the events and the transition count. */
+  const execute = (state: kvm, ops: readonly Op[], first: number, g: number): { events: MmuEvent[]; transitions: number } => {
+    const events: MmuEvent[] = []
+    let transitions = 0
+    const m = create_machine(state, policy, (t) => {
+      transitions++
+      const e = modelEvent(t, g)
+      if (e) events.push(e)
+    })
+    m.ctx.op = first - 1
+    for (const op of ops) runOp(m, op, o.variant)
+    return { events, transitions }
+  }
+  let cands: Cand[] = [{ state: kvm_create({ vcpus: o.vcpus, n_max_mmu_pages: o.n_max_mmu_pages }), ops: 0, chosen: null }]
   for (let g = 0; g < groups.length; g++) {
     const group = groups[g]!
+    const want = kernel[g] ?? []
+    const suffix = altSuffix(group)
     const next: Cand[] = []
-    const seen = new Set<string>()
-    for (const c of cands) {
-      for (const ops of group.alt ? [group.ops, group.alt] : [group.ops]) {
-        const state = clone_kvm(c.state)
-        const events: MmuEvent[] = []
-        const m = create_machine(state, policy, (t) => {
-          const e = modelEvent(t, g)
-          if (e) events.push(e)
-        })
-        m.ctx.op = c.ops - 1
-        for (const op of ops) runOp(m, op, o.variant)
-        if (!same(events, kernel[g] ?? [])) continue
-        const key = JSON.stringify(state)
-        if (seen.has(key)) continue
-        seen.add(key)
-        if (next.length < MAX_CANDIDATES) next.push({ state, ops: c.ops + ops.length, chosen: [...c.chosen, ops] })
+    let keys: Set<string> | null = null
+    const keep = (c: Cand): void => {
+      if (next.length >= MAX_CANDIDATES) return
+      if (next.length > 0) {
+        if (!keys) keys = new Set(next.map((x) => stateKey(x.state)))
+        const key = stateKey(c.state)
+        if (keys.has(key)) return
+        keys.add(key)
       }
+      next.push(c)
+    }
+    for (const c of cands) {
+      // The alt from the state before the group, when it is not ops + suffix (copied first).
+      const before = group.alt && !suffix ? clone_kvm(c.state) : null
+      const main = execute(c.state, group.ops, c.ops, g)
+      let alt: Cand | null = null
+      if (suffix) {
+        const after = clone_kvm(c.state)
+        const more = execute(after, suffix, c.ops + group.ops.length, g)
+        if (more.transitions > 0 && same([...main.events, ...more.events], want)) alt = { state: after, ops: c.ops + group.alt!.length, chosen: { ops: group.alt!, prev: c.chosen } }
+      } else if (before) {
+        if (same(execute(before, group.alt!, c.ops, g).events, want)) alt = { state: before, ops: c.ops + group.alt!.length, chosen: { ops: group.alt!, prev: c.chosen } }
+      }
+      // The usual execution first: it is the one kept when nothing later tells them apart.
+      if (same(main.events, want)) keep({ state: c.state, ops: c.ops + group.ops.length, chosen: { ops: group.ops, prev: c.chosen } })
+      if (alt) keep(alt)
     }
     if (next.length === 0) {
       // Nothing explains group g: keep the first candidate's choices, defaults after it.
-      const chosen = cands[0]!.chosen
+      const chosen = chosenList(cands[0]!.chosen, g)
       return { groups: groups.map((x, i) => ({ ...x, ops: chosen[i] ?? x.ops, alt: undefined })), first: g }
     }
     cands = next
@@ -224,8 +284,17 @@ export function chooseExecutions(
   const fits = teardown
     ? cands.find((c) => same(predictTeardown(c.state, policy), teardown))
     : cands[0]
-  const pick = fits ?? cands[0]!
-  return { groups: groups.map((x, i) => ({ ...x, ops: pick.chosen[i]!, alt: undefined })), first: fits ? Infinity : groups.length }
+  const pick = chosenList((fits ?? cands[0]!).chosen, groups.length)
+  return { groups: groups.map((x, i) => ({ ...x, ops: pick[i]!, alt: undefined })), first: fits ? Infinity : groups.length }
+}
+
+/**
+ * What of a state decides the events to come: everything but the KVM stats and the lab's counters,
+ * which the model only ever increments. Two executions that differ only in those are the same
+ * for the search (and the first is kept).
+ */
+function stateKey(k: kvm): string {
+  return JSON.stringify({ ...k, stat: null, counters: null })
 }
 
 /** The compared fields of an event as a string key. */

@@ -10,9 +10,9 @@ import { parse_script, type Script } from '../../sim/script'
 /** The repository root (two levels above this file). */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
 
-/** The shared traces directory, or null (with the reason) if it is absent. */
+/** The shared traces directory ($ROOTLAB_KVM_TRACES, e.g. from a git worktree), or null (with the reason) if it is absent. */
 export function sharedTracesDir(): { dir: string | null; reason: string } {
-  const dir = join(REPO_ROOT, '..', 'shared', 'data', 'kvm-traces')
+  const dir = process.env.ROOTLAB_KVM_TRACES ?? join(REPO_ROOT, '..', 'shared', 'data', 'kvm-traces')
   return existsSync(dir) ? { dir, reason: '' } : { dir: null, reason: `shared traces not found at ${dir}` }
 }
 
