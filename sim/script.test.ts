@@ -45,4 +45,23 @@ describe('parse_script (cli-contract.md script files)', () => {
     expect(refusal({ vcpus: 1, ops: [{ op: 'pt_write', vcpu: 0, gfn: '0xzz' }] })).toMatch(/op 0 \(pt_write\): field "gfn" must be a number or a hex string/)
     expect(refusal({ vcpus: 1, ops: [{ op: 'cr3', vcpu: 0, pgd: -4096 }] })).toMatch(/op 0 \(cr3\): field "pgd" must be an integer from 0/)
   })
+
+  it('names the op and field of a value nested too deep to print, instead of overflowing the stack', () => {
+    const deep = `{"vcpus": 1, "ops": [{"op": "run", "vcpu": ${'['.repeat(1_000_000)}${']'.repeat(1_000_000)}}]}`
+    expect(refusal(deep)).toBe('op 0 (run): field "vcpu" must be an integer vCPU index, got [[[[…]]]]')
+  })
+  it('cuts a long value at about 80 characters and escapes control characters in it', () => {
+    const long = refusal({ vcpus: 1, ops: [{ op: 'cr3', vcpu: 0, pgd: 'x'.repeat(10_000) }] })
+    expect(long).toBe(`op 0 (cr3): field "pgd" must be a number or a hex string like "0xa000", got "${'x'.repeat(79)}…`)
+    const esc = refusal({ vcpus: 1, ops: [{ op: '\u001b]0;pwned\u0007\ncomplete: yes' }] })
+    expect(esc).toBe('op 0: unknown op "\\u001b]0;pwned\\u0007\\ncomplete: yes" (allowed: cr3, run, fault, pt_write, unprotect, memslot)')
+    expect(esc).not.toMatch(/[\u0000-\u001f]/)
+  })
+  it('says where the JSON is broken in its own words, never the engine\'s', () => {
+    expect(refusal('{"vcpus": 1,\n "ops": [}')).toBe("not valid JSON: unexpected '}' at line 2, column 10 (expected a value)")
+    expect(refusal("{'vcpus': 1}")).toBe("not valid JSON: unexpected ''' at line 1, column 2 (expected a property name in double quotes)")
+    expect(refusal('{"vcpus": 1, "ops": [')).toBe('not valid JSON: it ends too early, at line 1, column 22 (an array is not closed)')
+    expect(refusal('')).toBe('not valid JSON: the file is empty')
+    expect(refusal('\u0000\u0000')).toBe('not valid JSON: unexpected U+0000 at line 1, column 1 (expected a value)')
+  })
 })

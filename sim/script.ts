@@ -1,8 +1,12 @@
 /**
  * Script files (cli-contract.md): `{ "vcpus": N, "ops": [ { "op": "cr3", "vcpu": 0, "pgd": "0xa000" }, ... ] }`.
- * A script is validated whole before anything runs; every refusal names the op index and field.
+ * A script is validated whole before anything runs; every refusal names the op index and field,
+ * and quotes the value it refuses bounded (sim/quote.ts): cut at about 80 characters, three
+ * levels deep at most, control characters escaped.
  */
 import { MAX_GPA, MAX_VCPUS, PAGE_SIZE } from './constants'
+import { jsonSyntaxError } from './json-syntax'
+import { quote } from './quote'
 import { OP_NAMES, type Op } from './types'
 
 /**
@@ -36,16 +40,16 @@ function address(where: string, value: unknown, max: number): number {
   if (typeof value === 'number') n = value
   else if (typeof value === 'string' && /^0x[0-9a-fA-F]{1,14}$/.test(value)) n = parseInt(value.slice(2), 16)
   else if (typeof value === 'string' && /^[0-9]{1,16}$/.test(value)) n = parseInt(value, 10)
-  else throw new ScriptError(`${where} must be a number or a hex string like "0xa000", got ${JSON.stringify(value)}`)
+  else throw new ScriptError(`${where} must be a number or a hex string like "0xa000", got ${quote(value)}`)
   if (!Number.isSafeInteger(n) || n < 0 || n >= max) {
-    throw new ScriptError(`${where} must be an integer from 0 to 0x${(max - 1).toString(16)}, got ${JSON.stringify(value)}`)
+    throw new ScriptError(`${where} must be an integer from 0 to 0x${(max - 1).toString(16)}, got ${quote(value)}`)
   }
   return n
 }
 
 function vcpu_index(where: string, value: unknown, vcpus: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value)) {
-    throw new ScriptError(`${where} must be an integer vCPU index, got ${JSON.stringify(value)}`)
+    throw new ScriptError(`${where} must be an integer vCPU index, got ${quote(value)}`)
   }
   if (value < 0 || value >= vcpus) {
     throw new ScriptError(`${where} is ${value}, out of range: the script has ${vcpus} vCPU(s) (0 to ${vcpus - 1})`)
@@ -60,7 +64,7 @@ export function parse_op(raw: unknown, index: number, vcpus: number): Op {
   const o = raw as Record<string, unknown>
   const name = o.op
   if (typeof name !== 'string' || !(OP_NAMES as readonly string[]).includes(name)) {
-    throw new ScriptError(`${at}: unknown op ${JSON.stringify(name)} (allowed: ${OP_NAMES.join(', ')})`)
+    throw new ScriptError(`${at}: unknown op ${quote(name)} (allowed: ${OP_NAMES.join(', ')})`)
   }
   const kind = name as Op['op']
   for (const f of OP_FIELDS[kind]) {
@@ -68,7 +72,7 @@ export function parse_op(raw: unknown, index: number, vcpus: number): Op {
   }
   for (const f of Object.keys(o)) {
     if (f !== 'op' && !OP_FIELDS[kind].includes(f)) {
-      throw new ScriptError(`${at} (${kind}): unknown field "${f}" (allowed: ${OP_FIELDS[kind].join(', ')})`)
+      throw new ScriptError(`${at} (${kind}): unknown field ${quote(f)} (allowed: ${OP_FIELDS[kind].join(', ')})`)
     }
   }
   const field = (f: string): string => `${at} (${kind}): field "${f}"`
@@ -89,7 +93,7 @@ export function parse_op(raw: unknown, index: number, vcpus: number): Op {
       return { op: 'unprotect', gfn: address(field('gfn'), o.gfn, MAX_GPA / PAGE_SIZE) }
     case 'memslot':
       if (o.action !== 'delete' && o.action !== 'move') {
-        throw new ScriptError(`${field('action')} must be "delete" or "move", got ${JSON.stringify(o.action)}`)
+        throw new ScriptError(`${field('action')} must be "delete" or "move", got ${quote(o.action)}`)
       }
       return { op: 'memslot', action: o.action }
   }
@@ -101,8 +105,8 @@ export function parse_script(input: string | unknown): Script {
   if (typeof input === 'string') {
     try {
       doc = JSON.parse(input)
-    } catch (e) {
-      throw new ScriptError(`not valid JSON: ${(e as Error).message}`)
+    } catch {
+      throw new ScriptError(`not valid JSON: ${jsonSyntaxError(input) ?? 'the JSON parser refused it'}`)
     }
   }
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
@@ -111,7 +115,7 @@ export function parse_script(input: string | unknown): Script {
   const d = doc as Record<string, unknown>
   if (!('vcpus' in d)) throw new ScriptError('field "vcpus" is missing')
   if (typeof d.vcpus !== 'number' || !Number.isInteger(d.vcpus) || d.vcpus < 1 || d.vcpus > MAX_VCPUS) {
-    throw new ScriptError(`field "vcpus" must be an integer from 1 to ${MAX_VCPUS}, got ${JSON.stringify(d.vcpus)}`)
+    throw new ScriptError(`field "vcpus" must be an integer from 1 to ${MAX_VCPUS}, got ${quote(d.vcpus)}`)
   }
   if (!('ops' in d)) throw new ScriptError('field "ops" is missing')
   if (!Array.isArray(d.ops)) throw new ScriptError('field "ops" must be an array of operations')

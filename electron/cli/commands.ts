@@ -29,14 +29,14 @@ export const COMMANDS: Command[] = [
     name: 'import', summary: 'import a kernel trace (ftrace / trace-cmd text) into a session',
     load: async () => {
       const m = await import('../kvm/import-command')
-      return { help: m.IMPORT_HELP, run: (argv) => m.runImport(argv) }
+      return { help: m.IMPORT_HELP, run: (argv, io) => m.runImport(argv, io, io.errIsTTY) }
     },
   },
   {
     name: 'capture', summary: "run a script on this host's KVM and record the kernel's events",
     load: async () => {
       const m = await import('../kvm/capture-command')
-      return { help: m.CAPTURE_HELP, run: (argv) => m.runCapture(argv) }
+      return { help: m.CAPTURE_HELP, run: (argv, io) => m.runCapture(argv, io) }
     },
   },
   { name: 'fuzz', summary: 'find scripts that break a kernel, shrink them, write reproducers', load: () => import('./commands/fuzz') },

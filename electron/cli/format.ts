@@ -1,4 +1,9 @@
-/** Human-readable output: aligned tables and numbers. */
+/**
+ * Human-readable output: aligned tables and numbers. Every cell and value is written with its
+ * control characters escaped (sim/quote.ts): text from a session file (a crafted scenario name
+ * holding "\ncomplete: yes" or a terminal escape) stays on its own line and inert.
+ */
+import { escapeControls } from '../../sim/quote'
 
 /** 1234567 -> "1,234,567". */
 export function num(n: number): string {
@@ -7,7 +12,7 @@ export function num(n: number): string {
 
 /** An aligned table; numbers are right-aligned. `head` null = no header row. */
 export function table(head: string[] | null, rows: (string | number | null | undefined)[][], indent = ''): string {
-  const cells = rows.map((r) => r.map((c) => (c === null || c === undefined ? '-' : String(c))))
+  const cells = rows.map((r) => r.map((c) => (c === null || c === undefined ? '-' : escapeControls(String(c)))))
   const all = head ? [head, ...cells] : cells
   const n = Math.max(0, ...all.map((r) => r.length))
   const width = Array.from({ length: n }, (_, i) => Math.max(0, ...all.map((r) => (r[i] ?? '').length)))
@@ -25,7 +30,7 @@ export function table(head: string[] | null, rows: (string | number | null | und
 /** Key/value lines with aligned values. */
 export function keyValues(pairs: [string, string | number | boolean | null | undefined][], indent = ''): string {
   const w = Math.max(...pairs.map(([k]) => k.length))
-  return pairs.map(([k, v]) => `${indent}${(k + ':').padEnd(w + 2)}${v === null || v === undefined ? '-' : String(v)}`).join('\n') + '\n'
+  return pairs.map(([k, v]) => `${indent}${(k + ':').padEnd(w + 2)}${v === null || v === undefined ? '-' : escapeControls(String(v))}`).join('\n') + '\n'
 }
 
 export const hex = (n: number): string => '0x' + n.toString(16)

@@ -1,3 +1,18 @@
+import { escapeControls } from '../../sim/quote'
+
+/** Longest error line (values in it are cut at about 80 characters already; this is the backstop). */
+const MAX_ERROR_CHARS = 1000
+
+/**
+ * The one error line of the CLI (cli-contract.md): `rootlab: ` + the message on one line, every
+ * control character escaped (a file name or a value from a crafted file must not act on the
+ * terminal or forge a line), cut at MAX_ERROR_CHARS.
+ */
+export function errorLine(message: string): string {
+  const one = escapeControls(message.replace(/\s*\r?\n\s*/g, ' ').trim())
+  return `rootlab: ${one.length > MAX_ERROR_CHARS ? `${one.slice(0, MAX_ERROR_CHARS)}…` : one}\n`
+}
+
 /** Where a command writes: stdout for results, stderr for progress and errors. */
 export interface Io {
   out(text: string): void

@@ -5,7 +5,9 @@
  */
 import { SessionError } from '../session/index'
 import { COMMANDS } from './commands'
-import { CliFailure, processIo, UsageError, type Io } from './io'
+import { InputFileError } from './input-file'
+import { escapeForTerminal } from '../../sim/quote'
+import { CliFailure, errorLine, processIo, UsageError, type Io } from './io'
 
 const HELP = `Usage: rootlab COMMAND [ARGS...]   (rootlab COMMAND --help for details)
 
@@ -13,13 +15,19 @@ Commands:
 ${COMMANDS.map((c) => `  ${c.name.padEnd(9)}${c.summary}`).join('\n')}
 `
 
-function oneLine(s: string): string {
-  return s.replace(/\s*\n\s*/g, ' ').trim()
+/**
+ * `io` with stdout made safe for a terminal: text from a session file (a scenario name, a finding
+ * message, a bookmark note) reaches stdout, and a control character in it must not act on the
+ * terminal. Newlines and tabs stay; JSON stays valid (see escapeForTerminal).
+ */
+function safeIo(io: Io): Io {
+  return { ...io, out: (t) => io.out(escapeForTerminal(t)) }
 }
 
 /** Runs the CLI; resolves with the exit status. */
-export async function main(argv: string[], io: Io = processIo): Promise<number> {
-  if (io === processIo) {
+export async function main(argv: string[], rawIo: Io = processIo): Promise<number> {
+  const io = safeIo(rawIo)
+  if (rawIo === processIo) {
     // `rootlab events ... | head`: a closed pipe ends the output quietly, as with other tools.
     for (const stream of [process.stdout, process.stderr]) {
       stream.on('error', (e: NodeJS.ErrnoException) => {
@@ -40,7 +48,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
   }
   const cmd = COMMANDS.find((c) => c.name === name)
   if (!cmd) {
-    io.err(`rootlab: unknown command "${name}" (allowed: ${COMMANDS.map((c) => c.name).join(', ')})\n`)
+    io.err(errorLine(`unknown command "${name.slice(0, 80)}" (allowed: ${COMMANDS.map((c) => c.name).join(', ')})`))
     return 2
   }
   try {
@@ -48,19 +56,19 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     return await mod.run(rest, io)
   } catch (e) {
     if (e instanceof UsageError) {
-      io.err(`rootlab: ${oneLine(e.message)} (see rootlab ${name} --help)\n`)
+      io.err(errorLine(`${e.message} (see rootlab ${name} --help)`))
       return 2
     }
-    if (e instanceof SessionError || e instanceof CliFailure) {
-      io.err(`rootlab: ${oneLine(e.message)}\n`)
+    if (e instanceof SessionError || e instanceof CliFailure || e instanceof InputFileError) {
+      io.err(errorLine(e.message))
       return 1
     }
     const err = e as NodeJS.ErrnoException
     if (err && typeof err.code === 'string' && err.syscall) {
-      io.err(`rootlab: ${oneLine(err.message)}\n`)
+      io.err(errorLine(err.message))
       return 1
     }
-    io.err(`rootlab: internal error: ${oneLine(err?.message ?? String(e))}\n`)
+    io.err(errorLine(`internal error: ${err?.message ?? String(e)}`))
     if (process.env.ROOTLAB_DEBUG) io.err(`${err?.stack ?? ''}\n`)
     return 1
   }

@@ -4,8 +4,9 @@
  * tracefs instance, and writes a session with the model's transitions (free-obsolete) and the
  * kernel's events beside them, reporting every operation where they disagree.
  */
-import { readFileSync, writeFileSync } from 'node:fs'
+import { writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
+import { InputFileError, readScriptFile } from '../cli/input-file'
 import { parse_script, ScriptError, type Script } from '../../sim/script'
 import { captureScripts } from './capture'
 import { CaptureRefusal, checkCapturable } from './capture-plan'
@@ -56,12 +57,12 @@ export async function runCapture(argv: string[], io: Out = processOut): Promise<
 
   let script: Script
   try {
-    script = parse_script(readFileSync(file, 'utf8'))
+    script = parse_script(readScriptFile(file))
     checkCapturable(script)
   } catch (e) {
     if (e instanceof ScriptError || e instanceof CaptureRefusal) return fail(io, `${file}: ${e.message}`)
-    const code = (e as NodeJS.ErrnoException).code
-    return fail(io, code === 'ENOENT' ? `${file} does not exist` : `cannot read ${file} (${code ?? (e as Error).message})`)
+    if (e instanceof InputFileError) return fail(io, e.message)
+    throw e
   }
   const exists = checkOut(out, Boolean(values.force))
   if (exists) return fail(io, exists)

@@ -145,7 +145,7 @@ describe('rootlab import errors', () => {
     writeFileSync(exists, '')
     const cases: [string[], RegExp][] = [
       [[join(dir, 'nope.txt'), '--out', join(dir, 'a.rootlab')], /nope.txt does not exist/],
-      [[garbage, '--out', join(dir, 'b.rootlab')], /garbage.txt has no trace events \(2 unreadable lines\)/],
+      [[garbage, '--out', join(dir, 'b.rootlab')], /garbage.txt has no trace events \(2 unreadable lines; first unreadable line: line 1, not an event line\)/],
       [[garbage, '--out', exists], /exists.rootlab exists \(use --force to overwrite it\)/],
     ]
     for (const [argv, re] of cases) {

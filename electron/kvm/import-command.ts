@@ -7,17 +7,18 @@
  * for traces with "rootlab op N" markers, e.g. shared/data/kvm-traces), or CR3 writes and entries
  * per vCPU (kvm:kvm_cr, kvm:kvm_entry, kvm:kvm_exit; derive-ops.ts).
  */
-import { readFileSync } from 'node:fs'
 import { basename } from 'node:path'
 import { parseArgs } from 'node:util'
 import { parse_script, ScriptError, type Script } from '../../sim/script'
+import { InputFileError, readInputLines, readScriptFile } from '../cli/input-file'
+import { ProgressBar } from '../cli/progress'
 import { compare } from './comparator'
 import { CAPTURE_N_MAX_MMU_PAGES, compareMarked, TraceMismatchError } from './compare-trace'
 import { canDerive, deriveOps } from './derive-ops'
 import { hasOpMarkers, splitByMarkers } from './kernel-events'
 import type { Alignment } from './op-groups'
 import { checkOut, comparisonJson, comparisonText, fail, processOut, usageMessage, writeSession, type ExitCode, type Out } from './session-output'
-import { parseTrace, type ParsedTrace } from './trace-parser'
+import { MAX_LINE_CHARS, TraceReader, type ParsedTrace } from './trace-parser'
 
 export const IMPORT_HELP = `Usage: rootlab import TRACE.txt --out FILE [--script SCRIPT.json] [--host pvm|vmx] [--force] [--json]
 
@@ -38,11 +39,29 @@ Record a trace elsewhere with:
 
 /** A PVM-style trace: guest instructions emulated, no VM entries traced. */
 function looksPvm(t: ParsedTrace): boolean {
-  return t.events.some((e) => e.name === 'kvm_emulate_insn') && !t.events.some((e) => e.name === 'kvm_entry')
+  return (t.eventCounts.kvm_emulate_insn ?? 0) > 0 && !(t.eventCounts.kvm_entry ?? 0)
+}
+
+/** The first unreadable line, for a refusal that would otherwise not say what is wrong. */
+function firstUnreadable(t: ParsedTrace): string {
+  const s = t.unknownSamples[0]
+  return s ? `; first unreadable line: line ${s.line}, ${s.reason}` : ''
+}
+
+/** Reads a trace file line by line into the parser, with a progress bar on a terminal. */
+function readTrace(file: string, bar: ProgressBar | null): ParsedTrace {
+  const reader = new TraceReader({ keep: 'used' })
+  const onBytes = bar ? (read: number, size: number) => bar.update(size > 0 ? 0.4 * (read / size) : 0, 'reading the trace') : undefined
+  // MAX_LINE_CHARS characters are at most 4 bytes each in UTF-8.
+  for (const l of readInputLines(file, 'trace', { maxLineBytes: 4 * MAX_LINE_CHARS, ...(onBytes ? { onBytes } : {}) })) {
+    if (l.text === null) reader.longLine(l.tooLong)
+    else reader.line(l.text)
+  }
+  return reader.result()
 }
 
 /** Runs `rootlab import ARGV...`; resolves with the exit status. */
-export async function runImport(argv: string[], io: Out = processOut): Promise<ExitCode> {
+export async function runImport(argv: string[], io: Out = processOut, errIsTTY = Boolean(process.stderr.isTTY)): Promise<ExitCode> {
   let values: Record<string, string | boolean | undefined>
   let positionals: string[]
   try {
@@ -71,34 +90,38 @@ export async function runImport(argv: string[], io: Out = processOut): Promise<E
   const exists = checkOut(out, Boolean(values.force))
   if (exists) return fail(io, exists)
 
-  let text: string
-  try {
-    text = readFileSync(file, 'utf8')
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code
-    return fail(io, code === 'ENOENT' ? `${file} does not exist` : `cannot read ${file} (${code ?? (e as Error).message})`)
-  }
   let script: Script | null = null
   if (values.script !== undefined) {
     const sf = values.script as string
     try {
-      script = parse_script(readFileSync(sf, 'utf8'))
+      script = parse_script(readScriptFile(sf))
     } catch (e) {
       if (e instanceof ScriptError) return fail(io, `${sf}: ${e.message}`)
-      const code = (e as NodeJS.ErrnoException).code
-      return fail(io, code === 'ENOENT' ? `${sf} does not exist` : `cannot read ${sf} (${code ?? (e as Error).message})`)
+      if (e instanceof InputFileError) return fail(io, e.message)
+      throw e
     }
   }
 
-  const trace = parseTrace(text)
-  const kvmmmu = trace.events.filter((e) => e.name.startsWith('kvm_mmu_')).length
-  if (trace.events.length === 0) {
-    return fail(io, `${file} has no trace events (${trace.unknown} unreadable lines): is it ftrace or trace-cmd report text?`)
+  const bar = errIsTTY ? new ProgressBar({ out: io.out, err: io.err, errIsTTY, columns: 100 }, 'import') : null
+  let trace: ParsedTrace
+  try {
+    trace = readTrace(file, bar)
+  } catch (e) {
+    bar?.done()
+    if (e instanceof InputFileError) return fail(io, e.message)
+    throw e
+  }
+  const kvmmmu = Object.entries(trace.eventCounts).reduce((n, [name, c]) => (name.startsWith('kvm_mmu_') ? n + c : n), 0)
+  const events = Object.values(trace.eventCounts).reduce((a, b) => a + b, 0)
+  if (events === 0) {
+    bar?.done()
+    return fail(io, `${file} has no trace events (${trace.unknown} unreadable lines${firstUnreadable(trace)}): is it ftrace or trace-cmd report text?`)
   }
   const alignment: Alignment = host === 'pvm' || (host === undefined && looksPvm(trace)) ? 'pvm-batch' : 'reentry'
   const notes: string[] = []
   let comparison
   let vcpus: number
+  bar?.update(0.4, 'comparing with the model')
   try {
     if (hasOpMarkers(trace) && script) {
       const marked = splitByMarkers(trace)
@@ -112,12 +135,15 @@ export async function runImport(argv: string[], io: Out = processOut): Promise<E
       comparison = compare(d.groups, d.kernel, null, { vcpus: d.vcpus, n_max_mmu_pages: CAPTURE_N_MAX_MMU_PAGES, alignment })
       vcpus = d.vcpus
     } else if (hasOpMarkers(trace)) {
+      bar?.done()
       return fail(io, `${file} has "rootlab op N" markers but no vCPU entries: give the script that produced it with --script FILE`)
     } else {
+      bar?.done()
       return fail(io, `${file} has no CR3 writes or vCPU entries (kvm:kvm_cr, kvm:kvm_entry) and no rootlab markers: ` +
-        'no operations to replay (record with -e kvmmmu -e kvm:kvm_cr -e kvm:kvm_entry -e kvm:kvm_exit)')
+        `no operations to replay (record with -e kvmmmu -e kvm:kvm_cr -e kvm:kvm_entry -e kvm:kvm_exit)${firstUnreadable(trace)}`)
     }
   } catch (e) {
+    bar?.done()
     if (e instanceof TraceMismatchError) return fail(io, `${file}: ${e.message}`)
     throw e
   }
@@ -130,10 +156,13 @@ export async function runImport(argv: string[], io: Out = processOut): Promise<E
         source: 'import', file, host: alignment === 'pvm-batch' ? 'PVM-style trace (emulated instructions)' : 'VMX/SVM-style trace',
         unknownLines: trace.unknown, lostEvents: trace.lost,
       },
+      ...(bar ? { onProgress: (f: number) => bar.update(0.5 + 0.5 * f, 'recording the session') } : {}),
     })
   } catch (e) {
+    bar?.done()
     return fail(io, (e as Error).message)
   }
+  bar?.done()
   if (values.json) {
     io.out(JSON.stringify({
       file: out, trace: file, lines: trace.lines, kvmmmu_events: kvmmmu, unknown_lines: trace.unknown,

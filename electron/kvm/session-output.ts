@@ -4,6 +4,7 @@
  * the comparison in one screen or one JSON object.
  */
 import { existsSync } from 'node:fs'
+import { errorLine } from '../cli/io'
 import { recordSession } from '../session/index'
 import type { Policy } from '../../sim/types'
 import { describeGroup, type Comparison } from './comparator'
@@ -25,7 +26,7 @@ export const processOut: Out = {
 
 /** One-line error (cli-contract.md): "rootlab: ..." on stderr. */
 export function fail(io: Out, message: string, code: 1 | 2 = 1): ExitCode {
-  io.err(`rootlab: ${message.replace(/\s*\n\s*/g, ' ').trim()}\n`)
+  io.err(errorLine(message))
   return code
 }
 
@@ -56,6 +57,8 @@ export interface SessionWrite {
   info: KernelTraceInfo
   /** The model's policy (default free-obsolete; the comparison must have been made under it). */
   policy?: Policy
+  /** Called while the session is recorded, with the fraction done (0..1). */
+  onProgress?: (fraction: number) => void
 }
 
 /** Records the model's run as a session and adds the kernel's events; returns the transitions. */
@@ -67,6 +70,7 @@ export function writeSession(w: SessionWrite): number {
       params: { vcpus: w.vcpus, n_max_mmu_pages: w.n_max_mmu_pages, source: w.info.file, alignment: w.comparison.primary.alignment },
     },
     policy: w.policy ?? 'free-obsolete', out: w.out, force: w.force,
+    ...(w.onProgress ? { onProgress: (p: { fraction: number }) => w.onProgress!(p.fraction) } : {}),
   })
   storeKernelEvents(w.out, w.comparison, w.info)
   return summary.transitions

@@ -13,6 +13,7 @@ import { createLabService } from '../service/lab-service'
 import { rootFolderPolicy } from '../service/path-policy'
 import type { RecordingRunner } from '../service/recording-runner'
 import type { SessionLayer } from '../service/session-port'
+import { errorLine } from '../cli/io'
 import { dataDir, rendererDir } from './app-dirs'
 import { serverToken, TokenError, viewerUrl } from './auth'
 import { startLabServer, type LabServer } from './lab-server'
@@ -52,6 +53,8 @@ export async function serveCommand(argv: string[], deps: ServeDeps): Promise<num
   const out = deps.out ?? ((l: string) => process.stdout.write(`${l}\n`))
   const err = deps.err ?? ((l: string) => process.stderr.write(`${l}\n`))
   const env = deps.env ?? process.env
+  // One line, control characters escaped (a file name or an error may hold them).
+  const error = (message: string) => err(errorLine(message).replace(/\n$/, ''))
   const cwd = resolve(deps.cwd ?? process.cwd())
 
   let args
@@ -59,7 +62,7 @@ export async function serveCommand(argv: string[], deps: ServeDeps): Promise<num
     args = parseServeArgs(argv)
   } catch (e) {
     if (!(e instanceof UsageError)) throw e
-    err(`rootlab: ${e.message}`)
+    error(e.message)
     err(SERVE_USAGE)
     return 2
   }
@@ -70,12 +73,12 @@ export async function serveCommand(argv: string[], deps: ServeDeps): Promise<num
 
   const staticDir = rendererDir(env)
   if (!isRendererBuilt(staticDir)) {
-    err(`rootlab: the browser viewer is not built (${staticDir}/index.html is missing); run \`npm run build\` first`)
+    error(`the browser viewer is not built (${staticDir}/index.html is missing); run \`npm run build\` first`)
     return 1
   }
   const file = args.file === null ? null : resolve(cwd, args.file)
   if (file !== null && !existsSync(file)) {
-    err(`rootlab: ${file} does not exist`)
+    error(`${file} does not exist`)
     return 1
   }
 
@@ -84,7 +87,7 @@ export async function serveCommand(argv: string[], deps: ServeDeps): Promise<num
     token = serverToken(env)
   } catch (e) {
     if (!(e instanceof TokenError)) throw e
-    err(`rootlab: ${e.message}`)
+    error(e.message)
     return 1
   }
 
@@ -102,7 +105,7 @@ export async function serveCommand(argv: string[], deps: ServeDeps): Promise<num
     // Open it now, so a bad file is reported here rather than as an error page in the browser.
     const r = await service.openSession({ path: file })
     if (!r.ok) {
-      err(`rootlab: ${r.error}`)
+      error(r.error)
       await service.close()
       return 1
     }
@@ -114,7 +117,7 @@ export async function serveCommand(argv: string[], deps: ServeDeps): Promise<num
   try {
     server = await listen(service, staticDir, args.port, token)
   } catch (e) {
-    err(`rootlab: ${e instanceof Error ? e.message : String(e)}`)
+    error(`${e instanceof Error ? e.message : String(e)}`)
     await service.close()
     return 1
   }
@@ -128,7 +131,7 @@ export async function serveCommand(argv: string[], deps: ServeDeps): Promise<num
     // Record the default session now, so it is ready when the browser asks for it (the
     // browser's openDefaultSession joins this same recording if it is still running).
     void service.openDefaultSession({}).then((r) => {
-      if (!r.ok) err(`rootlab: ${r.error}`)
+      if (!r.ok) error(r.error)
     })
   }
 

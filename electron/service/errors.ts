@@ -3,6 +3,7 @@
  * internal path of the app's own source.
  */
 import type { LabResult } from '../api/contract'
+import { escapeControls } from '../../sim/quote'
 
 /** Longest error line we hand to the renderer; a longer message is cut (a runaway SQL error). */
 const MAX_ERROR_LENGTH = 500
@@ -12,10 +13,10 @@ export class LabError extends Error {
   override name = 'LabError'
 }
 
-/** The first line of an error's message, trimmed and bounded; a fallback for non-errors. */
+/** The first line of an error's message, trimmed, bounded, control characters escaped; a fallback for non-errors. */
 export function errorLine(e: unknown): string {
   const raw = e instanceof Error ? e.message : typeof e === 'string' ? e : 'unexpected error'
-  const first = raw.split(/\r?\n/, 1)[0]!.trim() || 'unexpected error'
+  const first = escapeControls(raw.split(/\r?\n/, 1)[0]!.trim()) || 'unexpected error'
   return first.length > MAX_ERROR_LENGTH ? `${first.slice(0, MAX_ERROR_LENGTH - 1)}…` : first
 }
 

@@ -114,9 +114,17 @@ export function damaged(path: string, e: unknown): SessionError {
     if (e.code === 'SQLITE_BUSY') return new SessionError(`${fileLabel(path)} is locked by another process (SQLite: ${e.message})`)
     return new SessionError(`${fileLabel(path)}: SQLite error: ${e.message}`)
   }
-  if (e instanceof RangeError) return new SessionError(`${fileLabel(path)} is damaged (${e.message})`)
+  // The engine's own texts ("k.vcpus is not iterable", "Unexpected token } in JSON at position 3",
+  // "Invalid array length") say nothing to a user: name the file and what is wrong with it.
+  if (e instanceof RangeError && !ENGINE_RANGE_ERROR.test(e.message)) return new SessionError(`${fileLabel(path)} is damaged (${e.message})`)
+  if (e instanceof RangeError) return new SessionError(`${fileLabel(path)} is damaged (a stored count or size is impossible)`)
+  if (e instanceof SyntaxError) return new SessionError(`${fileLabel(path)} is damaged (a stored JSON value is not valid JSON)`)
+  if (e instanceof TypeError) return new SessionError(`${fileLabel(path)} is damaged (a stored value does not have the type or shape Root Lab writes)`)
   return e instanceof Error ? new SessionError(`${fileLabel(path)}: ${e.message}`) : new SessionError(String(e))
 }
+
+/** RangeErrors thrown by the JavaScript engine rather than by the session's own decoders. */
+const ENGINE_RANGE_ERROR = /^(Invalid (array|typed array|string) length|Maximum call stack size exceeded|Array buffer allocation failed|Invalid count value|toString\(\) radix)/
 
 /** Opens an existing session file after checking it. Throws SessionError. */
 export function openSessionDatabase(path: string, o: OpenOptions = {}): Database.Database {

@@ -32,6 +32,58 @@ function fieldsText(t: Transition): string {
   }).join(' ')
 }
 
+/** Output kept in memory before it is printed: small outputs are printed whole, at once. */
+const JSON_BUFFER_CHARS = 16 * 1024 * 1024
+
+/**
+ * Prints the matching transitions as one JSON array, never half of one: a damaged chunk found
+ * midway would otherwise leave `[ ...rows` without its `]` on stdout, for a script to misread.
+ * Up to JSON_BUFFER_CHARS the array is built in memory and printed when it is complete; past that
+ * the rest of the range is read once first (a damage there fails before anything is printed) and
+ * then read again as it is printed. `read(from)` iterates the filtered range from seq `from` on.
+ */
+function printJsonArray(io: Io, read: (from: number) => Iterable<Transition>, wanted: (t: Transition) => boolean, limit: number): void {
+  const rows: string[] = []
+  let size = 0
+  let n = 0
+  let next: number | null = null // seq to go on from when the buffer filled up
+  for (const t of read(1)) {
+    if (n >= limit) break
+    if (!wanted(t)) continue
+    const row = JSON.stringify(eventJson(t))
+    rows.push(row)
+    size += row.length
+    n++
+    if (size > JSON_BUFFER_CHARS) {
+      next = t.seq + 1
+      break
+    }
+  }
+  if (next !== null) {
+    let left = limit - n
+    for (const t of read(next)) {
+      if (left <= 0) break
+      if (wanted(t)) left--
+    }
+  }
+  io.out(rows.length ? `[\n${rows.join(',\n')}` : '[')
+  if (next !== null) {
+    let chunk: string[] = []
+    for (const t of read(next)) {
+      if (n >= limit) break
+      if (!wanted(t)) continue
+      chunk.push(`,\n${JSON.stringify(eventJson(t))}`)
+      n++
+      if (chunk.length >= 1000) {
+        io.out(chunk.join(''))
+        chunk = []
+      }
+    }
+    io.out(chunk.join(''))
+  }
+  io.out(`${n ? '\n' : ''}]\n`)
+}
+
 export function run(argv: string[], io: Io): number {
   const { values, positionals } = parse(argv, {
     kind: { type: 'string' }, vcpu: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, limit: { type: 'string' },
@@ -57,19 +109,7 @@ export function run(argv: string[], io: Io): number {
     const wanted = (t: Transition) => !rootZaps || is_root_zap(t)
     let n = 0
     if (values.json) {
-      io.out('[')
-      let buf: string[] = []
-      for (const t of s.iterate(q)) {
-        if (n >= limit) break
-        if (!wanted(t)) continue
-        buf.push((n === 0 ? '\n' : ',\n') + JSON.stringify(eventJson(t)))
-        n++
-        if (buf.length >= 1000) {
-          io.out(buf.join(''))
-          buf = []
-        }
-      }
-      io.out(buf.join('') + (n ? '\n' : '') + ']\n')
+      printJsonArray(io, (from) => s.iterate({ ...q, ...(from > (q.from ?? 1) ? { from } : {}) }), wanted, limit)
       return 0
     }
     // Human: aligned pages of rows, streamed.

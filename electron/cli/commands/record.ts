@@ -1,12 +1,12 @@
 /** rootlab record: runs a scenario or a script under a policy and writes a session file. */
-import { readFileSync } from 'node:fs'
 import { basename } from 'node:path'
 import { ParamError, SCENARIOS, validate_scenario_params } from '../../../sim/scenarios/index'
 import { POLICIES, type Policy } from '../../../sim/types'
 import { recordSession, type RecordSource } from '../../session/index'
 import { intFlag, parse } from '../args'
 import { num, table } from '../format'
-import { CliFailure, UsageError, type Io } from '../io'
+import { readScriptFile } from '../input-file'
+import { UsageError, type Io } from '../io'
 import { ProgressBar } from '../progress'
 
 export const help = `Usage: rootlab record [--scenario NAME | --script FILE] [--policy P] [--vcpus N] [--steps N]
@@ -48,14 +48,8 @@ export function run(argv: string[], io: Io): number {
       if (values[f] !== undefined) throw new UsageError(`--${f} applies to --scenario only (a script sets its own vCPUs)`)
     }
     const file = values.script as string
-    let text: string
-    try {
-      text = readFileSync(file, 'utf8')
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code
-      throw new CliFailure(code === 'ENOENT' ? `${file} does not exist` : `cannot read ${file} (${code ?? (e as Error).message})`)
-    }
-    source = { type: 'script', name: file, text }
+    // A regular file of at most MAX_SCRIPT_BYTES (InputFileError names the file otherwise).
+    source = { type: 'script', name: file, text: readScriptFile(file) }
   } else {
     const scenario = (values.scenario as string | undefined) ?? 'process-churn'
     try {
