@@ -55,7 +55,7 @@ describe('parse_script (cli-contract.md script files)', () => {
     expect(long).toBe(`op 0 (cr3): field "pgd" must be a number or a hex string like "0xa000", got "${'x'.repeat(79)}…`)
     const esc = refusal({ vcpus: 1, ops: [{ op: '\u001b]0;pwned\u0007\ncomplete: yes' }] })
     expect(esc).toBe('op 0: unknown op "\\u001b]0;pwned\\u0007\\ncomplete: yes" (allowed: cr3, run, fault, pt_write, unprotect, memslot)')
-    expect(esc).not.toMatch(/[\u0000-\u001f]/)
+    expect([...esc].every((c) => c.charCodeAt(0) >= 0x20)).toBe(true)
   })
   it('says where the JSON is broken in its own words, never the engine\'s', () => {
     expect(refusal('{"vcpus": 1,\n "ops": [}')).toBe("not valid JSON: unexpected '}' at line 2, column 10 (expected a value)")
