@@ -68,6 +68,23 @@ describe('rootlab fuzz', () => {
     expect(existsSync(join(tmp, 'usage'))).toBe(false)
   })
 
+  it('against the kernel, says in one line why this host cannot capture and exits 1', async () => {
+    // A helper that does not exist: the host check fails here whatever the host (elsewhere it
+    // fails earlier: no /dev/kvm, not root, no shadow paging).
+    const saved = process.env.ROOTLAB_KVM_CAPTURE
+    process.env.ROOTLAB_KVM_CAPTURE = join(tmp, 'no-such-helper')
+    try {
+      const r = await rootlab('fuzz', '--against', 'kernel', '--runs', '5', '--out', join(tmp, 'kernel'))
+      expect(r.code).toBe(1)
+      expect(r.out).toBe('')
+      expect(r.err).toMatch(/^rootlab: cannot fuzz against the kernel on this host: [^\n]+\n$/)
+      expect(existsSync(join(tmp, 'kernel'))).toBe(false)
+    } finally {
+      if (saved === undefined) delete process.env.ROOTLAB_KVM_CAPTURE
+      else process.env.ROOTLAB_KVM_CAPTURE = saved
+    }
+  })
+
   it('needs --out', async () => {
     expect(await rootlab('fuzz', '--runs', '5')).toEqual({ code: 2, out: '', err: 'rootlab: --out DIR is required (see rootlab fuzz --help)\n' })
   })
