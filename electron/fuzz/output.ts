@@ -46,22 +46,27 @@ export function outputProblem(dir: string, force: boolean): string | null {
   return null
 }
 
-/** The seq the bookmark goes to in a kernel reproducer's session: where the first disagreeing group's model events start to differ. */
-function kernelFirstSeq(c: Comparison, op: number): number {
+/**
+ * Where the bookmark goes in a kernel reproducer's session: the model event at which the first
+ * disagreeing group starts to differ, or, when the kernel has an event more than the model there,
+ * the last model op of that group (`lastOp`, whose end seq the session's operations give).
+ */
+function kernelBookmark(c: Comparison, op: number): { seq: number } | { lastOp: number } {
   const g = c.disagreements[0]
   const group = g ? g.group : op
-  const i = g?.firstDiff ?? 0
-  const at = g?.model[i]?.seq
-  if (at) return at
-  // No model event there (the kernel has one more): the end of the group's model ops.
-  let last = 0
-  for (const t of c.model.transitions) if (group < 0 || c.model.groupOf[t.op]! <= group) last = t.seq
-  return last
+  const at = g?.model[g.firstDiff ?? 0]?.seq
+  if (at) return { seq: at }
+  // The run keeps no transitions (model-runner keepTransitions), but groupOf maps every model op.
+  const { groupOf } = c.model
+  let lastOp = groupOf.length - 1
+  if (group >= 0) while (lastOp > 0 && groupOf[lastOp]! > group) lastOp--
+  return { lastOp }
 }
 
 /** Records reproducer `f` into `out` and bookmarks it; returns the bookmark's seq. */
 async function recordReproducer(out: string, name: string, f: FuzzFailure, target: FuzzTarget, host?: KernelHost): Promise<number> {
   let firstSeq: number
+  let kernelAt: ReturnType<typeof kernelBookmark> | null = null
   if (target.against === 'kernel') {
     if (!host) throw new Error('the kernel oracle needs a capture host')
     const outcome = await captureScripts(host.bin, [f.shrunk], { alignment: host.alignment, policy: target.policy })
@@ -71,19 +76,20 @@ async function recordReproducer(out: string, name: string, f: FuzzFailure, targe
       comparison: r.comparison, policy: target.policy,
       info: { source: 'capture', file: name, host: host.paging, unknownLines: outcome.parsed.unknown, lostEvents: outcome.parsed.lost },
     })
-    firstSeq = kernelFirstSeq(r.comparison, f.failure.op)
+    kernelAt = kernelBookmark(r.comparison, f.failure.op)
   } else {
     recordSession({ source: { type: 'script', name, text: scriptText(f.shrunk) }, policy: target.policy, out, force: true })
   }
   const s = openSession(out)
   try {
-    if (target.against === null) firstSeq = s.find(0, 'next', 'finding')?.seq ?? 0
-    else if (target.against !== 'kernel') firstSeq = s.operations(f.failure.op, 1)[0]?.last_seq ?? 0
-    s.addBookmark(firstSeq!, f.failure.signature.slice(0, 2000))
+    if (kernelAt) firstSeq = 'seq' in kernelAt ? kernelAt.seq : s.operations(kernelAt.lastOp, 1)[0]?.last_seq ?? 0
+    else if (target.against === null) firstSeq = s.find(0, 'next', 'finding')?.seq ?? 0
+    else firstSeq = s.operations(f.failure.op, 1)[0]?.last_seq ?? 0
+    s.addBookmark(firstSeq, f.failure.signature.slice(0, 2000))
   } finally {
     s.close()
   }
-  return firstSeq!
+  return firstSeq
 }
 
 export interface WriteOptions {
