@@ -242,4 +242,19 @@ describe('rootlab serve HTTP transport', () => {
   it('caps request bodies at the script limit, by default', () => {
     expect(MAX_BODY_BYTES).toBe(MAX_SCRIPT_BYTES)
   })
+
+  it('never writes through a dangling symbolic link in the folder (an export used to land outside it)', async () => {
+    fakeSessionLayer.recordSession({
+      source: { type: 'scenario', scenario: 'mixed', vcpus: 1, steps: 3, seed: 1 }, policy: 'free-obsolete', out: join(dir, 'files', 'x.rootlab'),
+    })
+    const call = async (name: string, args: unknown) => JSON.parse((await send(port, { method: 'POST', path: `/api/${name}`, headers: json, body: JSON.stringify(args) })).body)
+    const opened = await call('openSession', { path: 'x.rootlab' })
+    expect(opened.ok).toBe(true)
+    symlinkSync(join(dir, 'escaped-export.rootlab'), join(dir, 'files', 'evil.rootlab'))
+    const r = await call('exportSession', { session: opened.value.session, format: 'db', out: 'evil.rootlab' })
+    expect(r).toEqual({ ok: false, error: expect.stringMatching(/^\/.*evil\.rootlab is a symbolic link \(to nothing\); choose a regular file$/) })
+    expect(existsSync(join(dir, 'escaped-export.rootlab'))).toBe(false)
+    const nul = await call('exportSession', { session: opened.value.session, format: 'db', out: 'a\u0000b.rootlab' })
+    expect(nul.error).toMatch(/a path may not contain control characters or NUL bytes/)
+  })
 })

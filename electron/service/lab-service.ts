@@ -51,7 +51,15 @@ export interface LabServiceOptions {
   sqlHosts?: SqlHosts
   /** Default deadline of an sqlQuery in ms (default 2,000: SQL_DEFAULT_TIMEOUT_MS). */
   sqlTimeoutMs?: number
+  /**
+   * Recordings started with startRecording that may run at once (default MAX_RECORDINGS): each is a
+   * worker thread busy on a core, so a page (or anyone with the token) cannot start a hundred.
+   */
+  maxRecordings?: number
 }
+
+/** Default of LabServiceOptions.maxRecordings. */
+export const MAX_RECORDINGS = 2
 
 type AnyListener = <E extends LabEventName>(event: E, payload: LabEvents[E]) => void
 
@@ -83,6 +91,8 @@ interface Recording {
   id: string
   out: string
   job: RecordingJob
+  /** Started by startRecording (counted against maxRecordings), not the default session. */
+  requested?: boolean
 }
 
 /** Page size when reading every operation of a session (the session layer's maximum). */
@@ -293,6 +303,10 @@ export function createLabService(opts: LabServiceOptions): LabService {
       return { out, bytes: statSync(out).size }
     },
     startRecording: (a) => {
+      const max = opts.maxRecordings ?? MAX_RECORDINGS
+      if ([...recordings.values()].filter((r) => r.requested).length >= max) {
+        throw new LabError(`${max} recordings are running already (the most at once); wait for one to finish or cancel one`)
+      }
       let source: RecordSource
       let label: string
       if (a.source.type === 'session') {
@@ -313,6 +327,7 @@ export function createLabService(opts: LabServiceOptions): LabService {
       }
       const out = recordingOut(a.out, label, a.policy)
       const rec = record(source, a.policy, out, false)
+      rec.requested = true
       return { recording: rec.id, out }
     },
     cancelRecording: (a) => {

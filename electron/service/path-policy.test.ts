@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -64,5 +64,37 @@ describe('path policies', () => {
     expect(() => p.writable(join(dir, 'root', 'b.json'))).toThrow(/not chosen in a Save dialog/)
     p.allow(join(dir, 'root', 'a.rootlab'), 'write')
     expect(p.writable(join(dir, 'root', 'a.rootlab'))).toBe(join(dir, 'root', 'a.rootlab'))
+  })
+
+  it('serve: never writes through a symbolic link at the target, dangling or not', () => {
+    const p = rootFolderPolicy(join(dir, 'root'))
+    // A dangling link inside the folder that points outside it: before, writable() resolved it as
+    // "a new file in the folder" and the export wrote outside.
+    symlinkSync(join(dir, 'escaped.rootlab'), join(dir, 'root', 'dangling.rootlab'))
+    expect(() => p.writable('dangling.rootlab')).toThrow(/dangling\.rootlab is a symbolic link \(to nothing\); choose a regular file/)
+    symlinkSync(join(dir, 'root', 'sub', 'inside-target.rootlab'), join(dir, 'root', 'dangling-in.rootlab'))
+    expect(() => p.writable('dangling-in.rootlab')).toThrow(/is a symbolic link \(to nothing\)/)
+    expect(() => p.writable('link.rootlab')).toThrow(/outside the folder|symbolic link/)
+    expect(existsSync(join(dir, 'escaped.rootlab'))).toBe(false)
+  })
+
+  it('serve: resolves the real path of the parent folder, and refuses a dangling folder link', () => {
+    const p = rootFolderPolicy(join(dir, 'root'))
+    symlinkSync(join(dir, 'nowhere'), join(dir, 'root', 'gone'))
+    expect(() => p.writable('gone/new.rootlab')).toThrow(/gone is a symbolic link to a place that does not exist/)
+    expect(() => p.writable('gone/deeper/new.rootlab')).toThrow(/gone is a symbolic link to a place that does not exist/)
+    expect(() => p.writable('up/root/x.rootlab')).not.toThrow() // a link to an ancestor that leads back in
+    expect(p.writable('up/root/x.rootlab')).toBe(join(dir, 'root', 'x.rootlab'))
+    expect(p.writable('new-dir/deeper/x.rootlab')).toBe(join(dir, 'root', 'new-dir', 'deeper', 'x.rootlab'))
+  })
+
+  it('both: refuse NUL bytes and control characters in any path', () => {
+    const serve = rootFolderPolicy(join(dir, 'root'))
+    const app = allowListPolicy({ userData: join(dir, 'user'), recordingsDir: join(dir, 'user', 'recordings'), isRecent: () => true })
+    for (const bad of ['a.rootlab\u0000.txt', 'new\nline.rootlab', '\u001b]0;title\u0007.rootlab', 'x\u009b.rootlab', 'tab\there']) {
+      for (const f of [() => serve.readable(bad), () => serve.writable(bad), () => app.readable(bad), () => app.writable(bad)]) {
+        expect(f).toThrow(/^a path may not contain control characters or NUL bytes \(got ".*\\(u00[0-9a-f]{2}|n|t).*"\)$/)
+      }
+    }
   })
 })

@@ -4,12 +4,15 @@
  *
  * - `rootFolderPolicy` (rootlab serve): only files under the folder the server was started for,
  *   plus the FILE given on the command line. Symbolic links are resolved before the check, so a
- *   link inside the folder cannot lead out of it.
+ *   link inside the folder cannot lead out of it; a file is written only where the real path of
+ *   its parent folder is inside, never through a link (dangling or not) at the target itself.
+ * - Both refuse NUL bytes and control characters in any path.
  * - `allowListPolicy` (Electron): files the user picked in a native dialog, files in the recent
  *   list, and files under the app's user-data folder.
  */
 import { existsSync, lstatSync, realpathSync } from 'node:fs'
-import { basename, dirname, isAbsolute, relative, resolve, sep } from 'node:path'
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path'
+import { quote } from '../../sim/quote'
 import { LabError } from './errors'
 
 export interface PathPolicy {
@@ -29,6 +32,48 @@ export function isInside(parent: string, child: string): boolean {
   return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel))
 }
 
+/**
+ * Refuses NUL bytes and control characters anywhere in a path: no file a user chose has them, a
+ * NUL cuts the path short where C reads it, and a newline or an escape sequence in a path would
+ * act on the terminal or the log that shows it.
+ */
+export function checkPathText(path: string): void {
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(path)) throw new LabError(`a path may not contain control characters or NUL bytes (got ${quote(path)})`)
+}
+
+/** lstat, or null when nothing is there (a dangling link IS there). */
+function lstatOrNull(p: string): ReturnType<typeof lstatSync> | null {
+  try {
+    return lstatSync(p)
+  } catch {
+    return null
+  }
+}
+
+/**
+ * Where a new file at `abs` would really be written: the real path of its parent folder (the
+ * nearest one that exists, symbolic links resolved) joined with the rest. The target itself is
+ * not resolved: a link there is refused (refuseSymlinkTarget) rather than followed. A parent that
+ * is a dangling link is refused too: creating the folders below it would follow it.
+ */
+function realParentJoin(abs: string): string {
+  let existing = dirname(abs)
+  const rest: string[] = [basename(abs)]
+  for (;;) {
+    const st = lstatOrNull(existing)
+    if (st) {
+      if (st.isSymbolicLink() && !existsSync(existing)) throw new LabError(`${existing} is a symbolic link to a place that does not exist`)
+      break
+    }
+    const up = dirname(existing)
+    if (up === existing) break
+    rest.unshift(basename(existing))
+    existing = up
+  }
+  return join(realpathSync(existing), ...rest)
+}
+
 /** realpath of an existing path, or of its nearest existing ancestor joined with the rest. */
 function realish(p: string): string {
   if (existsSync(p)) return realpathSync(p)
@@ -38,11 +83,10 @@ function realish(p: string): string {
 }
 
 function refuseSymlinkTarget(p: string): void {
-  // Writing through a link would write wherever the link points.
-  try {
-    if (lstatSync(p).isSymbolicLink()) throw new LabError(`${p} is a symbolic link; choose a regular file`)
-  } catch (e) {
-    if (e instanceof LabError) throw e
+  // Writing through a link would write wherever the link points; a dangling one too (it points
+  // outside the folder as easily as inside).
+  if (lstatOrNull(p)?.isSymbolicLink()) {
+    throw new LabError(`${p} is a symbolic link${existsSync(p) ? '' : ' (to nothing)'}; choose a regular file`)
   }
 }
 
@@ -54,6 +98,7 @@ export function rootFolderPolicy(root: string, extraReadable: string[] = []): Pa
   return {
     recordingsDir: rootReal,
     readable(path) {
+      checkPathText(path)
       const abs = resolve(rootReal, path)
       const real = realish(abs)
       if (!extras.has(real) && !isInside(rootReal, real)) throw outside(abs)
@@ -61,11 +106,13 @@ export function rootFolderPolicy(root: string, extraReadable: string[] = []): Pa
       return real
     },
     writable(path) {
+      checkPathText(path)
       const abs = resolve(rootReal, path)
-      const real = realish(abs)
+      const real = realParentJoin(abs)
       if (!isInside(rootReal, real) || real === rootReal) throw outside(abs)
+      refuseSymlinkTarget(abs)
       // The browser has no Save dialog to confirm an overwrite, so never replace a file.
-      if (existsSync(abs)) throw new LabError(`${abs} already exists; choose another name`)
+      if (lstatOrNull(abs)) throw new LabError(`${abs} already exists; choose another name`)
       return real
     },
   }
@@ -93,6 +140,7 @@ export function allowListPolicy(opts: { userData: string; recordingsDir: string;
       if (mode === 'write') readAllowed.add(real)
     },
     readable(path) {
+      checkPathText(path)
       const abs = resolve(opts.recordingsDir, path)
       const real = realish(abs)
       if (!readAllowed.has(real) && !isInside(userData, real) && !opts.isRecent(abs) && !opts.isRecent(real)) {
@@ -105,7 +153,9 @@ export function allowListPolicy(opts: { userData: string; recordingsDir: string;
       return writeAllowed.has(realish(resolve(opts.recordingsDir, path)))
     },
     writable(path) {
+      checkPathText(path)
       const abs = resolve(opts.recordingsDir, path)
+      realParentJoin(abs) // refuses a parent that is a dangling link
       const real = realish(abs)
       // A Save dialog has asked the user about overwriting; inside userData we only create.
       if (!writeAllowed.has(real)) {
