@@ -22,16 +22,14 @@ import { createSqlHosts } from '../sqlhost/hosts'
 import { registerLabIpc, sendMenuCommand } from './ipc'
 import { buildMenuTemplate, type MenuActions } from './menu'
 import { chooseNativeBinding } from './native-binding'
-import { isAppUrl, isTrustedSender, type RendererLocation } from './trusted-sender'
+import { isAppUrl, isTrustedSender, rendererLocation, type RendererLocation } from './trusted-sender'
 import { utilityProcessLauncher } from './sql-host-launcher'
 import { lockDownContents, secureWebPreferences } from './window-security'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const PRELOAD = join(here, '../preload/preload.cjs')
-// electron-vite sets ELECTRON_RENDERER_URL for `electron-vite dev` only.
-const RENDERER: RendererLocation = process.env.ELECTRON_RENDERER_URL && !app.isPackaged
-  ? { kind: 'dev', url: process.env.ELECTRON_RENDERER_URL }
-  : { kind: 'file', path: join(here, '../renderer/index.html') }
+// electron-vite sets ELECTRON_RENDERER_URL for `electron-vite dev` only; ignored when packaged.
+const RENDERER: RendererLocation = rendererLocation(process.env, app.isPackaged, join(here, '../renderer/index.html'))
 
 const windowIds = new Set<number>()
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { isAppUrl, isTrustedSender, type RendererLocation } from './trusted-sender'
+import { isAppUrl, isTrustedSender, rendererLocation, type RendererLocation } from './trusted-sender'
 
 const file: RendererLocation = { kind: 'file', path: '/opt/Root Lab/out/renderer/index.html' }
 const dev: RendererLocation = { kind: 'dev', url: 'http://localhost:5173/' }
@@ -25,5 +25,22 @@ describe('IPC sender check', () => {
     expect(isTrustedSender({ sender: { id: 4 }, senderFrame: { url, parent: null } }, ids, file)).toBe(false)
     expect(isTrustedSender({ sender: { id: 3 }, senderFrame: { url, parent: {} } }, ids, file)).toBe(false)
     expect(isTrustedSender({ sender: { id: 3 }, senderFrame: null }, ids, file)).toBe(false)
+  })
+
+  it('loads the built renderer when packaged, whatever ELECTRON_RENDERER_URL says', () => {
+    const built = '/opt/Root Lab/resources/app.asar/out/renderer/index.html'
+    for (const url of ['http://localhost:5173/', 'https://evil.example/', 'file:///tmp/evil.html']) {
+      expect(rendererLocation({ ELECTRON_RENDERER_URL: url }, true, built)).toEqual({ kind: 'file', path: built })
+    }
+    expect(rendererLocation({}, true, built)).toEqual({ kind: 'file', path: built })
+  })
+
+  it('takes ELECTRON_RENDERER_URL from `electron-vite dev` only as an http URL on loopback', () => {
+    const built = '/src/out/renderer/index.html'
+    expect(rendererLocation({ ELECTRON_RENDERER_URL: 'http://localhost:5173/' }, false, built)).toEqual({ kind: 'dev', url: 'http://localhost:5173/' })
+    expect(rendererLocation({ ELECTRON_RENDERER_URL: 'http://127.0.0.1:5173' }, false, built)).toEqual({ kind: 'dev', url: 'http://127.0.0.1:5173' })
+    for (const url of ['https://evil.example/', 'http://evil.example:5173/', 'http://localhost.evil.example/', 'file:///tmp/x.html', 'http://user:pw@localhost:5173/', 'junk']) {
+      expect(rendererLocation({ ELECTRON_RENDERER_URL: url }, false, built)).toEqual({ kind: 'file', path: built })
+    }
   })
 })

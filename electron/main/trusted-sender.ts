@@ -9,6 +9,28 @@ import { pathToFileURL } from 'node:url'
 /** What the app's renderer is loaded from. */
 export type RendererLocation = { kind: 'file'; path: string } | { kind: 'dev'; url: string }
 
+/**
+ * Where the window loads the renderer from: the built file, or electron-vite's dev server
+ * (`ELECTRON_RENDERER_URL`, set by `electron-vite dev`). The variable is ignored when the app is
+ * packaged, and honoured only for an http URL on this machine's loopback otherwise: the window
+ * that loads it gets the preload's LabApi bridge, so a variable pointing it at another site
+ * would hand that site the user's files.
+ */
+export function rendererLocation(env: NodeJS.ProcessEnv, isPackaged: boolean, rendererFile: string): RendererLocation {
+  const url = env.ELECTRON_RENDERER_URL
+  if (!isPackaged && url && isLoopbackHttp(url)) return { kind: 'dev', url }
+  return { kind: 'file', path: rendererFile }
+}
+
+function isLoopbackHttp(url: string): boolean {
+  try {
+    const u = new URL(url)
+    return u.protocol === 'http:' && (u.hostname === 'localhost' || u.hostname === '127.0.0.1' || u.hostname === '[::1]') && u.username === '' && u.password === ''
+  } catch {
+    return false
+  }
+}
+
 /** True when `frameUrl` is the app's renderer at `location`. */
 export function isAppUrl(frameUrl: string, location: RendererLocation): boolean {
   let u: URL

@@ -3,24 +3,9 @@
  * sandboxed renderer without Node, no new windows, no navigation away from the app, no
  * webviews, no permissions. http(s) links (kernel source references) open in the user's browser.
  */
-import { shell, type BrowserWindowConstructorOptions, type WebContents } from 'electron'
+import { shell, type WebContents } from 'electron'
 
-/** webPreferences for a window whose preload is `preload` (a CommonJS file). */
-export function secureWebPreferences(preload: string): BrowserWindowConstructorOptions['webPreferences'] {
-  return {
-    preload,
-    contextIsolation: true,
-    sandbox: true,
-    nodeIntegration: false,
-    nodeIntegrationInWorker: false,
-    nodeIntegrationInSubFrames: false,
-    webSecurity: true,
-    allowRunningInsecureContent: false,
-    webviewTag: false,
-    navigateOnDragDrop: false,
-    spellcheck: false,
-  }
-}
+export { secureWebPreferences } from './web-preferences'
 
 function openExternally(url: string): void {
   try {
