@@ -22,6 +22,8 @@ export default defineConfig({
           'recording-worker': resolve(here, 'electron/service/recording-worker.ts'),
           // Started with utilityProcess.fork (electron/main/sql-host-launcher.ts), killed at a query's deadline.
           'sql-host': resolve(here, 'electron/sqlhost/host-entry.ts'),
+          // The recorder's writer thread (electron/session/writer-thread.ts).
+          'session-writer': resolve(here, 'electron/session/session-writer-worker.ts'),
         },
       },
     },

@@ -30,6 +30,8 @@ export default defineConfig({
         'fuzz-worker': resolve(root, 'electron/fuzz/fuzz-worker.ts'),
         // The SQL host: forked per session (electron/sqlhost/node-launcher.ts), killed at a query's deadline.
         'sql-host': resolve(root, 'electron/sqlhost/host-entry.ts'),
+        // The recorder's writer thread (electron/session/writer-thread.ts), found the same way.
+        'session-writer': resolve(root, 'electron/session/session-writer-worker.ts'),
       },
       output: { format: 'es', entryFileNames: '[name].js' },
     },

@@ -4,20 +4,21 @@
  * [--intervals 1024,2048,4096,8192].
  *
  * Measured side by side in one run:
- *   - recording throughput (transitions/s, model + encoding + digest + SQLite) against a raw
- *     better-sqlite3 insert, in the same process, of one row per transition of the same width
- *     (seq, op, kind, vcpu and the kind's fields, 4 value columns: the widest common kinds) in
- *     batched transactions, WAL: target ratio >= 0.7;
+ *   - `rootlab record` (the built CLI, whole process: spawn to exit) against issue 13's baseline,
+ *     a raw better-sqlite3 insert of one 6-integer row per transition, 10,000 rows per
+ *     transaction, WAL, synchronous=NORMAL (insert alone, in a child process), alternating
+ *     rounds at 1M and 10M transitions (--ratio SIZES, --rounds N; --only ratio|latency):
+ *     target ratio >= 1.0;
  *   - stateAt latency p50/p99 at random seqs, for 100k, 1M and 10M transitions (p99 <= 5 ms, flat);
  *   - next/previous root-zap lookup latency;
  *   - bytes per transition, all-in (the finished file's size / transitions; <= 24);
- *   - peak RSS of the process that records the largest session (<= 300 MB).
+ *   - peak RSS of the process that records the largest session (<= 200 MB).
  * Every recording runs in a child process, so its peak RSS is its own.
  */
-import { execFileSync } from 'node:child_process'
-import { mkdtempSync, rmSync, statSync } from 'node:fs'
+import { execFileSync, spawnSync } from 'node:child_process'
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import Database from 'better-sqlite3'
 import { openSession, recordSession } from '../electron/session/index'
@@ -51,32 +52,91 @@ function childMain(out: string, steps: number, interval: number): void {
   console.log(JSON.stringify(res))
 }
 
-/** Raw insert baseline: one row per transition, same width, batched transactions, WAL. */
-function rawInsert(dir: string, steps: number): { transitions: number; tps: number } {
+/**
+ * Issue 13's baseline, in a child process of its own: a raw better-sqlite3 insert of one
+ * 6-integer row per transition (seq, op, kind, vcpu and two fields), 10,000 rows per
+ * transaction, WAL, synchronous=NORMAL. The rows are made before the clock starts: the figure is
+ * the insert alone. Prints { rows, ms, rps }.
+ */
+function rawInsertChild(file: string, steps: number): void {
   const p = validate_scenario_params('process-churn', { vcpus: 4, steps, seed: 1 })
-  // Rows are generated first (not timed): the baseline is the insert alone.
-  const rows: (number | null)[][] = []
+  const rows: number[] = []
   const m = create_machine(kvm_create({ vcpus: 4, n_max_mmu_pages: p.n_max_mmu_pages }), 'free-obsolete', (t: Transition) => {
     const r = t as unknown as Record<string, unknown>
-    const vals = Object.keys(r).filter((k) => !['seq', 'op', 'kind', 'vcpu'].includes(k)).slice(0, 4)
+    const vals = Object.keys(r).filter((k) => !['seq', 'op', 'kind', 'vcpu'].includes(k)).slice(0, 2)
       .map((k) => (typeof r[k] === 'number' ? (r[k] as number) : typeof r[k] === 'boolean' ? +(r[k] as boolean) : 0))
-    while (vals.length < 4) vals.push(0)
-    rows.push([t.seq, t.op, KIND_INDEX[t.kind]!, t.vcpu, ...vals])
+    while (vals.length < 2) vals.push(0)
+    rows.push(t.seq, t.op, KIND_INDEX[t.kind]!, t.vcpu ?? -1, vals[0]!, vals[1]!)
   })
   for (const op of scenario_ops('process-churn', p)) m.run_op(op)
-  const file = join(dir, 'raw.db')
   const db = new Database(file)
   db.pragma('journal_mode = WAL')
   db.pragma('synchronous = NORMAL')
-  db.exec('CREATE TABLE t (seq INTEGER PRIMARY KEY, op INTEGER, kind INTEGER, vcpu INTEGER, a INTEGER, b INTEGER, c INTEGER, d INTEGER)')
-  const ins = db.prepare('INSERT INTO t VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-  const batch = db.transaction((rs: (number | null)[][]) => { for (const r of rs) ins.run(r) })
+  db.exec('CREATE TABLE t (seq INTEGER PRIMARY KEY, op INTEGER, kind INTEGER, vcpu INTEGER, a INTEGER, b INTEGER)')
+  const ins = db.prepare('INSERT INTO t VALUES (?, ?, ?, ?, ?, ?)')
+  const n = rows.length / 6
+  const batch = db.transaction((from: number, to: number) => {
+    for (let i = from; i < to; i++) ins.run(rows[i * 6], rows[i * 6 + 1], rows[i * 6 + 2], rows[i * 6 + 3], rows[i * 6 + 4], rows[i * 6 + 5])
+  })
   const t0 = performance.now()
-  for (let i = 0; i < rows.length; i += 65536) batch(rows.slice(i, i + 65536))
-  const ms = performance.now() - t0
+  for (let i = 0; i < n; i += 10_000) batch(i, Math.min(n, i + 10_000))
   db.close()
+  const ms = performance.now() - t0
   rmSync(file, { force: true })
-  return { transitions: rows.length, tps: rows.length / (ms / 1000) }
+  rmSync(`${file}-wal`, { force: true })
+  rmSync(`${file}-shm`, { force: true })
+  console.log(JSON.stringify({ rows: n, ms, rps: n / (ms / 1000) }))
+}
+
+function rawInsertInChild(file: string, steps: number): { rows: number; ms: number; rps: number } {
+  const self = fileURLToPath(import.meta.url)
+  const args = self.endsWith('.ts') ? ['--import', 'tsx', self] : [self]
+  const json = execFileSync(process.execPath, [...args, '--raw-child', file, String(steps)], { encoding: 'utf8', maxBuffer: 1 << 20 })
+  return JSON.parse(json.trim().split('\n').pop()!) as { rows: number; ms: number; rps: number }
+}
+
+/** `rootlab record` as a user runs it (the built CLI), timed from spawn to exit: the whole process. */
+function recordCli(file: string, steps: number): { transitions: number; ms: number; tps: number; digest: string; bytes: number; maxRssMb: number } {
+  const here = dirname(fileURLToPath(import.meta.url))
+  const bin = join(here, ...(here.endsWith(join('out', 'bench')) ? ['..', '..'] : ['..']), 'bin', 'rootlab.js')
+  const time = existsSync('/usr/bin/time') ? ['/usr/bin/time', '-f', '%M'] : []
+  const t0 = performance.now()
+  const r = spawnSync(time[0] ?? process.execPath, [...time.slice(1), ...(time.length ? [process.execPath] : []), bin, 'record', '--scenario', 'process-churn', '--vcpus', '4',
+    '--steps', String(steps), '--seed', '1', '--out', file, '--force', '--json'], { encoding: 'utf8', maxBuffer: 1 << 20 })
+  const ms = performance.now() - t0
+  if (r.status !== 0) throw new Error(`rootlab record failed: ${r.stderr}`)
+  const j = JSON.parse(r.stdout) as { transitions: number; digest: string }
+  const maxRssMb = time.length ? Number(r.stderr.trim().split('\n').pop()) / 1024 : NaN
+  const bytes = statSync(file).size
+  rmSync(file, { force: true })
+  return { transitions: j.transitions, ms, tps: j.transitions / (ms / 1000), digest: j.digest, bytes, maxRssMb }
+}
+
+/**
+ * Issue 13's ratio: `rootlab record` (whole process) against the raw insert, alternating in
+ * `rounds` rounds at each size; prints every round and the median ratio.
+ */
+export function recordRatio(dir: string, sizes: number[], rounds: number): Record<string, number> {
+  const out: Record<string, number> = {}
+  for (const size of sizes) {
+    const steps = Math.round(size / TRANSITIONS_PER_STEP)
+    const label = size >= 1e6 ? `${size / 1e6}M` : `${size / 1e3}k`
+    const ratios: number[] = []
+    for (let round = 0; round < rounds; round++) {
+      const raw = rawInsertInChild(join(dir, 'raw.db'), steps)
+      const rec = recordCli(join(dir, 'cli.rootlab'), steps)
+      ratios.push(rec.tps / raw.rps)
+      console.log(`${label} round ${round + 1}: raw insert ${(raw.rps / 1e3).toFixed(0)}k rows/s; rootlab record (whole process) ` +
+        `${rec.transitions} transitions in ${(rec.ms / 1000).toFixed(2)} s = ${(rec.tps / 1e3).toFixed(0)}k t/s, ` +
+        `${(rec.bytes / rec.transitions).toFixed(1)} B/t, peak RSS ${rec.maxRssMb.toFixed(0)} MB; ratio ${(rec.tps / raw.rps).toFixed(2)}`)
+      out[`record_cli_peak_rss_mb_${label}`] = Math.max(out[`record_cli_peak_rss_mb_${label}`] ?? 0, rec.maxRssMb)
+    }
+    const sorted = [...ratios].sort((a, b) => a - b)
+    const median = sorted[sorted.length >> 1]!
+    console.log(`${label}: rootlab record / raw insert, median of ${rounds} rounds: ${median.toFixed(2)} (range ${sorted[0]!.toFixed(2)}-${sorted.at(-1)!.toFixed(2)}; target >= 1.0)`)
+    out[`record_cli_ratio_${label}`] = median
+  }
+  return out
 }
 
 function percentile(xs: number[], p: number): number {
@@ -147,24 +207,11 @@ export function benchSession(): Record<string, number> {
         rmSync(file, { force: true })
       }
     }
-    // Throughput ratio, in this process: raw insert and recording alternate twice over the
-    // same 1M-transition run; the best of each counts (the machine is shared).
-    const steps1M = Math.round(1_000_000 / TRANSITIONS_PER_STEP)
-    let base = { transitions: 0, tps: 0 }
-    let rec = 0
-    for (let round = 0; round < 2; round++) {
-      const b = rawInsert(dir, steps1M)
-      if (b.tps > base.tps) base = b
-      const file = join(dir, 'ratio.rootlab')
-      const t0 = performance.now()
-      const r = recordSession({ source: { type: 'scenario', scenario: 'process-churn', vcpus: 4, steps: steps1M, seed: 1 }, policy: 'free-obsolete', out: file, force: true })
-      rec = Math.max(rec, r.transitions / ((performance.now() - t0) / 1000))
-    }
-    console.log(`raw better-sqlite3 insert, 1 row per transition (8 columns), batched, WAL: ${f(base.tps / 1e3, 0)}k rows/s (${base.transitions} rows)`)
-    console.log(`recording the same run (model + codec + digest + SQLite), same process: ${f(rec / 1e3, 0)}k transitions/s; ratio ${f(rec / base.tps)} (target >= 0.7)`)
-    out.raw_insert_rows_per_s = base.tps
-    out.record_tps_same_process = rec
-    out.record_ratio = rec / base.tps
+    // Issue 13's ratio: the built `rootlab record`, whole process, against the raw insert, in
+    // child processes, alternating (the machine is shared: every round is printed).
+    const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : null
+    if (only !== 'latency') Object.assign(out, recordRatio(dir, arg('--ratio', [1_000_000, 10_000_000]), arg('--rounds', [3])[0]!))
+    if (only === 'ratio') return out
     for (const size of sizes) {
       const file = join(dir, `s-${size}.rootlab`)
       const r = recordChild(file, Math.round(size / TRANSITIONS_PER_STEP), null)
@@ -190,6 +237,8 @@ export function benchSession(): Record<string, number> {
 const self = fileURLToPath(import.meta.url)
 if (process.argv[1] && (process.argv[1] === self || process.argv[1].endsWith('bench/session.ts'))) {
   const i = process.argv.indexOf('--child')
+  const r = process.argv.indexOf('--raw-child')
   if (i >= 0) childMain(process.argv[i + 1]!, Number(process.argv[i + 2]), Number(process.argv[i + 3]))
+  else if (r >= 0) rawInsertChild(process.argv[r + 1]!, Number(process.argv[r + 2]))
   else benchSession()
 }

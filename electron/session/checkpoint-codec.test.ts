@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { kvm_create } from '../../sim/state'
 import { create_machine } from '../../sim/step'
 import type { kvm } from '../../sim/types'
-import { decodeCheckpoint, encodeCheckpoint } from './checkpoint-codec'
+import { CheckpointEncoder, decodeCheckpoint, encodeCheckpoint } from './checkpoint-codec'
 import { decodeChunk, ChunkEncoder, StringTable } from './codec'
 import { scenarioOps } from './testing/fixtures'
 import type { Transition } from '../../sim/transitions'
@@ -19,7 +19,7 @@ describe('checkpoints', () => {
   it('round-trip a busy state exactly, in the compact format', () => {
     const { k } = busyState()
     const blob = encodeCheckpoint(k)
-    expect(blob[0]).toBe(2)
+    expect(blob[0]).toBe(3)
     expect(decodeCheckpoint(blob)).toEqual(k)
     expect(decodeCheckpoint(encodeCheckpoint(kvm_create({ vcpus: 1, n_max_mmu_pages: 64 })))).toEqual(kvm_create({ vcpus: 1, n_max_mmu_pages: 64 }))
   })
@@ -31,6 +31,31 @@ describe('checkpoints', () => {
     const blob = encodeCheckpoint(k)
     expect(blob[0]).toBe(0)
     expect(decodeCheckpoint(blob)).toEqual(k)
+  })
+})
+
+describe("the recorder's cached checkpoint encoder", () => {
+  it.each([
+    ['mixed', 'free-obsolete-buggy', 3, 1500, 11],
+    ['mixed', 'reload-all', 2, 1500, 5],
+    ['process-churn', 'free-obsolete', 4, 1500, 1],
+  ] as const)('writes exactly the full encoding at every checkpoint (%s, %s)', (scenario, policy, vcpus, steps, seed) => {
+    const k = kvm_create({ vcpus, n_max_mmu_pages: 128 })
+    const enc = new CheckpointEncoder()
+    let n = 0
+    const m = create_machine(k, policy, (t) => enc.touch(k, t))
+    expect(enc.encode(k).equals(encodeCheckpoint(k))).toBe(true)
+    scenarioOps(scenario, vcpus, steps, seed).forEach((op, i) => {
+      m.run_op(op)
+      if (i % 37 === 0) {
+        const blob = enc.encode(k)
+        expect(blob.equals(encodeCheckpoint(k))).toBe(true)
+        // Format 3 rebuilds mmu_page_hash from the pages: the whole state comes back.
+        expect(decodeCheckpoint(blob)).toEqual(k)
+        n++
+      }
+    })
+    expect(n).toBeGreaterThan(20)
   })
 })
 

@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { transitions_digest } from '../../sim/digest'
@@ -16,23 +16,27 @@ afterAll(() => tmp.cleanup())
 const child = join(import.meta.dirname, 'testing', 'record-child.ts')
 
 /** Starts the child; resolves once it reported `minOps` operations, then kills it. */
-function recordAndKill(out: string, minOps: number): Promise<void> {
+function recordAndKill(out: string, minOps: number, writerThread = false): Promise<void> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', child, out], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const p = spawn(process.execPath, ['--import', 'tsx', child, out], {
+      stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ROOTLAB_WRITER_THREAD: writerThread ? '1' : '' },
+    })
     let err = ''
     p.stderr.on('data', (d) => (err += String(d)))
     p.stdout.on('data', (d: Buffer) => {
       const last = String(d).trim().split('\n').pop()!
-      if (Number(last) >= minOps && !p.killed) p.kill('SIGKILL')
+      // Killed once it reported minOps operations and something was committed (the writer
+      // thread may start after the model has run ahead).
+      if (Number(last) >= minOps && !p.killed && existsSync(`${out}-wal`) && statSync(`${out}-wal`).size > 0) p.kill('SIGKILL')
     })
     p.on('exit', (code, signal) => (signal === 'SIGKILL' ? resolve() : reject(new Error(`child exited ${code}: ${err}`))))
   })
 }
 
 describe('a recording killed with SIGKILL', () => {
-  it('opens as incomplete and replays every committed transition', async () => {
-    const out = tmp.file('killed.rootlab')
-    await recordAndKill(out, 3000)
+  it.each([['inline', false], ['on its own thread', true]] as const)('opens as incomplete and replays every committed transition (writer %s)', async (_w, thread) => {
+    const out = tmp.file(`killed-${thread}.rootlab`)
+    await recordAndKill(out, 3000, thread)
     const walBefore = createHash('sha256').update(readFileSync(`${out}-wal`)).digest('hex')
     const s = openSession(out)
     try {

@@ -26,9 +26,9 @@ function leftovers(dir: string, keep: string[]): string[] {
 }
 
 /** Runs testing/write-child.ts with a file size limit (512-byte blocks), SIGXFSZ ignored. */
-function limited(blocks: number, cmd: object): { code: number; out: string; err: string } {
+function limited(blocks: number, cmd: object, writerThread = false): { code: number; out: string; err: string } {
   const r = spawnSync('sh', ['-c', `trap '' XFSZ; ulimit -f ${blocks}; exec "$0" --import tsx "$1" "$2"`, process.execPath, child, JSON.stringify(cmd)],
-    { encoding: 'utf8', timeout: 120_000 })
+    { encoding: 'utf8', timeout: 120_000, env: { ...process.env, ROOTLAB_WRITER_THREAD: writerThread ? '1' : '' } })
   return { code: r.status ?? -1, out: r.stdout, err: r.stderr }
 }
 
@@ -92,12 +92,12 @@ describe('record --force', () => {
 })
 
 describe('a full disk while recording', () => {
-  it('names the output file and leaves an incomplete session with every committed transition', () => {
-    const dir = tmp.file('full')
+  it.each([['inline', false], ['on its own thread', true]] as const)('names the output file and leaves an incomplete session with every committed transition (writer %s)', (_w, thread) => {
+    const dir = tmp.file(`full-${thread}`)
     mkdirSync(dir)
     const out = join(dir, 'full.rootlab')
     // 8 MiB per file: the database stops growing during a WAL checkpoint, then the WAL fills.
-    const r = limited(16384, { do: 'record', out, steps: 400_000 })
+    const r = limited(16384, { do: 'record', out, steps: 400_000 }, thread)
     expect(r.code).toBe(1)
     expect(r.err).toBe(`SessionError: ${out}: cannot write (disk I/O error); the file holds every transition committed before, as an incomplete session\n`)
     const s = openSession(out)

@@ -16,7 +16,6 @@
  *
  * Usable from a worker thread: a plain synchronous function with a progress callback.
  */
-import { createHash } from 'node:crypto'
 import Database from 'better-sqlite3'
 import { SIM_MODEL_VERSION } from '../../sim/index'
 import {
@@ -25,18 +24,17 @@ import {
 import { parse_op, parse_script, ScriptError } from '../../sim/script'
 import { kvm_create } from '../../sim/state'
 import { create_machine } from '../../sim/step'
-import { is_root_zap, type Transition } from '../../sim/transitions'
+import type { Transition } from '../../sim/transitions'
 import { POLICIES, type Op } from '../../sim/types'
-import { encodeCheckpoint } from './checkpoint-codec'
-import { checkpointCrc, chunkRowCrc, dataCrc } from './checksum'
-import { canonicalEncode } from './canonical'
-import { create_byte_writer } from '../../sim/digest'
-import { ChunkEncoder, KIND_INDEX, StringTable } from './codec'
+import { CheckpointEncoder } from './checkpoint-codec'
+import { checkpointCrc } from './checksum'
+import { ChunkEncoder, StringTable } from './codec'
 import { SessionError } from './errors'
 import { checkOutput, putInPlace, removeTemp, tempBeside } from './output-file'
 import { APP_VERSION, writeMeta } from './meta'
 import { APPLICATION_ID, SCHEMA_SQL, SCHEMA_VERSION } from './schema'
-import { SummaryBuilder } from './summary'
+import { MEMSLOT_ACTIONS, OP_CODES, type WriterMessage } from './session-writer'
+import { inlineWriter, threadWriter, writerScript, type WriterSink } from './writer-thread'
 import type { RecorderTuning, RecordOptions, RecordProgress, RecordSummary } from './types'
 
 /** Measured defaults (docs/benchmarks.md, "Session database"). */
@@ -129,17 +127,7 @@ function resolveSource(o: RecordOptions): ResolvedSource {
   throw new SessionError(`unknown source type ${JSON.stringify((s as { type?: unknown }).type)} (allowed: scenario, script, ops)`)
 }
 
-/** Operation columns of the `operations` table. */
-function opColumns(op: Op): [string, number | null, number | null, number | null, number | null, string | null] {
-  switch (op.op) {
-    case 'cr3': return ['cr3', op.vcpu, op.pgd, null, null, null]
-    case 'run': return ['run', op.vcpu, null, null, null, null]
-    case 'fault': return ['fault', op.vcpu, null, op.gva, null, null]
-    case 'pt_write': return ['pt_write', op.vcpu, null, null, op.gfn, null]
-    case 'unprotect': return ['unprotect', null, null, null, op.gfn, null]
-    case 'memslot': return ['memslot', null, null, null, null, op.action]
-  }
-}
+const OP_CODE: Record<Op['op'], number> = Object.fromEntries(OP_CODES.map((c, i) => [c, i])) as Record<Op['op'], number>
 
 /**
  * Records a session. Throws SessionError (one line) on bad input or an existing file.
@@ -172,15 +160,17 @@ export function recordSession(o: RecordOptions): RecordSummary {
     throw new SessionError(`${o.out} cannot be created (${(e as Error).message.replaceAll(file, o.out)})`)
   }
   let summary: RecordSummary
+  let sink: WriterSink | null = null
   try {
-    summary = record(db, o, src, tuning, started)
+    summary = record(db, file, o, src, tuning, started, (s) => (sink = s))
   } catch (e) {
     try {
-      if (db.inTransaction) db.exec('ROLLBACK')
-      db.close()
+      if (db.open && db.inTransaction) db.exec('ROLLBACK')
+      if (db.open) db.close()
     } catch {
       // the original error matters more
     }
+    ;(sink as WriterSink | null)?.abort()
     discard()
     if (e instanceof SessionError) throw e
     const code = (e as { code?: string }).code
@@ -200,12 +190,14 @@ export function recordSession(o: RecordOptions): RecordSummary {
   return { ...summary, written: true }
 }
 
-function record(db: Database.Database, o: RecordOptions, src: ResolvedSource, tuning: RecorderTuning, started: number): RecordSummary {
+function record(db: Database.Database, file: string, o: RecordOptions, src: ResolvedSource, tuning: RecorderTuning, started: number,
+  setSink: (s: WriterSink) => void): RecordSummary {
   // Header fields first, in rollback-journal mode, so they are in the main file (not only in the
   // WAL) from the first moment: a file killed before its first checkpoint is still recognised.
   db.pragma(`application_id = ${APPLICATION_ID}`)
   db.pragma(`user_version = ${SCHEMA_VERSION}`)
   const state = kvm_create({ vcpus: src.vcpus, n_max_mmu_pages: src.nMax })
+  const ckptEnc = new CheckpointEncoder()
   db.transaction(() => {
     db.exec(SCHEMA_SQL)
     writeMeta(db, {
@@ -214,78 +206,64 @@ function record(db: Database.Database, o: RecordOptions, src: ResolvedSource, tu
       source: src.kind, complete: 0, cancelled: 0, started: new Date(started).toISOString(), finished: null,
       digest: null,
     })
-    const initial = encodeCheckpoint(state)
+    const initial = ckptEnc.encode(state)
     db.prepare('INSERT INTO checkpoints (seq, op, state, crc) VALUES (0, -1, ?, ?)').run(initial, checkpointCrc(0, -1, initial))
   })()
   db.pragma('journal_mode = WAL')
-  db.pragma('synchronous = NORMAL')
+  db.close()
 
-  const insChunk = db.prepare('INSERT INTO chunks (first_seq, n, first_op, last_op, kinds, summary, data_crc, crc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-  const insData = db.prepare('INSERT INTO chunk_data (first_seq, data) VALUES (?, ?)')
-  const insString = db.prepare('INSERT INTO strings (id, text) VALUES (?, ?)')
-  const insCkpt = db.prepare('INSERT INTO checkpoints (seq, op, state, crc) VALUES (?, ?, ?, ?)')
-  const insOp = db.prepare('INSERT INTO operations (idx, op, vcpu, pgd, gva, gfn, action, last_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-  const insZap = db.prepare('INSERT INTO root_zaps (seq, vcpu, sp, gfn) VALUES (?, ?, ?, ?)')
-  const insFinding = db.prepare('INSERT INTO findings (seq, vcpu, rule, sp, slot, message) VALUES (?, ?, ?, ?, ?, ?)')
-  const insMemslot = db.prepare('INSERT INTO memslots (seq, action) VALUES (?, ?)')
+  // From here the writer owns the file: this thread runs the model and encodes.
+  const script = writerScript()
+  const threaded = tuning.writerThread ?? (script !== null && !script.options.eval)
+  const sink = threaded ? threadWriter(file, o.nativeBinding) : inlineWriter(file, o.nativeBinding)
+  setSink(sink)
 
   const strings = new StringTable()
   const enc = new ChunkEncoder(strings)
-  const summary = new SummaryBuilder()
-  const hash = createHash('sha256')
-  const canonical = create_byte_writer(1 << 17)
-
-  // Rows waiting for the next commit.
-  type ChunkRow = [number, number, number, number, number, Uint8Array, Uint8Array]
-  let chunkRows: ChunkRow[] = []
-  let opRows: unknown[][] = []
-  let ckptRows: [number, number, Buffer][] = []
-  let zapRows: [number, number | null, number, number][] = []
-  let findingRows: [number, number | null, string, number, number, string][] = []
-  let memslotRows: [number, string][] = []
+  // Operations since the last commit, 4 numbers each (session-writer.ts `ops`).
+  let opRows = new Float64Array(4 * 1024)
+  let opCount = 0
+  let opFirst = 0
 
   const sealChunk = (): void => {
     if (enc.count === 0) return
-    hash.update(canonical.buf.subarray(0, canonical.len))
-    canonical.len = 0
-    const row: ChunkRow = [enc.firstSeq, enc.count, enc.firstOp, enc.lastOp, summary.kinds, summary.take(), new Uint8Array(0)]
-    row[6] = enc.take()
-    chunkRows.push(row)
+    const fresh = strings.takeNew()
+    if (fresh.length) sink.send({ t: 'strings', list: fresh })
+    const m: Extract<WriterMessage, { t: 'chunk' }> = { t: 'chunk', firstSeq: enc.firstSeq, n: enc.count, firstOp: enc.firstOp, lastOp: enc.lastOp, data: new Uint8Array(0) }
+    m.data = enc.take()
+    sink.send(m, [m.data.buffer as ArrayBuffer])
   }
 
   const machine = create_machine(state, o.policy, (t: Transition) => {
+    ckptEnc.touch(state, t)
     enc.add(t)
-    summary.add(t, KIND_INDEX[t.kind]!)
-    canonicalEncode(t, canonical)
-    if (t.kind === 'kvm_mmu_prepare_zap_page') {
-      if (is_root_zap(t)) zapRows.push([t.seq, t.vcpu, t.sp, t.gfn])
-    } else if (t.kind === 'finding') {
-      findingRows.push([t.seq, t.vcpu, t.rule, t.sp, t.slot, t.message])
-    } else if (t.kind === 'kvm_arch_flush_shadow_memslot') {
-      memslotRows.push([t.seq, t.action])
-    }
     if (enc.count >= tuning.chunkMax) sealChunk()
   })
 
-  const commit = db.transaction(() => {
-    for (const [id, text] of strings.takeNew()) insString.run(id, text)
-    for (const r of chunkRows) {
-      const dc = dataCrc(r[6])
-      insChunk.run(r[0], r[1], r[2], r[3], r[4], r[5], dc, chunkRowCrc(r[0], r[1], r[2], r[3], r[4], dc, r[5]))
-      insData.run(r[0], r[6])
+  const pushOp = (op: Op, lastSeq: number): void => {
+    if ((opCount + 1) * 4 > opRows.length) {
+      const bigger = new Float64Array(opRows.length * 2)
+      bigger.set(opRows)
+      opRows = bigger
     }
-    for (const r of opRows) insOp.run(...r)
-    for (const r of ckptRows) insCkpt.run(r[0], r[1], r[2], checkpointCrc(r[0], r[1], r[2]))
-    for (const r of zapRows) insZap.run(...r)
-    for (const r of findingRows) insFinding.run(...r)
-    for (const r of memslotRows) insMemslot.run(...r)
-    chunkRows = []
-    opRows = []
-    ckptRows = []
-    zapRows = []
-    findingRows = []
-    memslotRows = []
-  })
+    const i = opCount * 4
+    opRows[i] = OP_CODE[op.op]
+    opRows[i + 1] = 'vcpu' in op ? op.vcpu : -1
+    opRows[i + 2] = op.op === 'cr3' ? op.pgd : op.op === 'fault' ? op.gva : op.op === 'pt_write' || op.op === 'unprotect' ? op.gfn
+      : op.op === 'memslot' ? MEMSLOT_ACTIONS.indexOf(op.action) : 0
+    opRows[i + 3] = lastSeq
+    opCount++
+  }
+  const commit = (): void => {
+    sealChunk()
+    if (opCount) {
+      const rows = opRows.slice(0, opCount * 4)
+      sink.send({ t: 'ops', first: opFirst, rows }, [rows.buffer])
+      opFirst += opCount
+      opCount = 0
+    }
+    sink.send({ t: 'commit' })
+  }
 
   let ops = 0
   let lastCkpt = 0
@@ -302,6 +280,14 @@ function record(db: Database.Database, o: RecordOptions, src: ResolvedSource, tu
     const p: RecordProgress = { ops, total_ops: src.totalOps, transitions: machine.ctx.seq, fraction: Math.min(1, fraction) }
     o.onProgress(p)
   }
+  const checkpoint = (seq: number): void => {
+    // A checkpoint also closes the chunk, so a replay from it never decodes transitions that
+    // come before it.
+    sealChunk()
+    const { format, body } = ckptEnc.encodeRaw(state)
+    sink.send({ t: 'checkpoint', seq, op: ops - 1, format, body }, [body.buffer as ArrayBuffer])
+    lastCkpt = seq
+  }
 
   for (const op of src.ops) {
     if ((ops & 63) === 0 && isCancelled()) {
@@ -310,27 +296,21 @@ function record(db: Database.Database, o: RecordOptions, src: ResolvedSource, tu
     }
     machine.run_op(op)
     const seq = machine.ctx.seq
-    opRows.push([ops, ...opColumns(op), seq])
+    pushOp(op, seq)
     ops++
     if (enc.count >= tuning.chunkTarget) sealChunk()
-    if (seq - lastCkpt >= tuning.checkpointInterval) {
-      // A checkpoint also closes the chunk, so a replay from it never decodes transitions
-      // that come before it.
-      sealChunk()
-      ckptRows.push([seq, ops - 1, encodeCheckpoint(state)])
-      lastCkpt = seq
-    }
+    if (seq - lastCkpt >= tuning.checkpointInterval) checkpoint(seq)
     if ((ops & 255) === 0 || seq - lastCommitSeq >= tuning.commitTransitions) {
       const now = Date.now()
       if (seq - lastCommitSeq >= tuning.commitTransitions || now - lastCommitAt >= tuning.commitMs) {
-        // Commit only whole operations: close the open chunk so everything pending ends here.
-        sealChunk()
+        // Commit only whole operations: everything pending ends here.
         commit()
         lastCommitSeq = seq
         lastCommitAt = now
       }
       if (now - lastProgressAt >= PROGRESS_INTERVAL_MS) {
         lastProgressAt = now
+        sink.check()
         progress(false)
         if (isCancelled()) {
           cancelled = true
@@ -342,22 +322,15 @@ function record(db: Database.Database, o: RecordOptions, src: ResolvedSource, tu
 
   const seq = machine.ctx.seq
   sealChunk()
-  if (seq > lastCkpt) ckptRows.push([seq, ops - 1, encodeCheckpoint(state)])
-  const digest = hash.digest('hex')
+  if (seq > lastCkpt) checkpoint(seq)
+  commit()
   const findings = state.counters.findings
   const { findings: _f, ...counters } = state.counters
   const finalSummary = { stats: { ...state.stat }, counters, findings }
-  db.transaction(() => {
-    commit()
-    writeMeta(db, {
-      complete: cancelled ? 0 : 1, cancelled: cancelled ? 1 : 0, finished: new Date().toISOString(),
-      digest: cancelled ? null : digest, summary: JSON.stringify(finalSummary),
-    })
-  })()
-  // A finished session is one self-contained file: fold the WAL in and leave WAL mode.
-  db.pragma('wal_checkpoint(TRUNCATE)')
-  db.pragma('journal_mode = DELETE')
-  db.close()
+  const digest = sink.finish({
+    t: 'finish', cancelled,
+    meta: { complete: cancelled ? 0 : 1, cancelled: cancelled ? 1 : 0, finished: new Date().toISOString(), summary: JSON.stringify(finalSummary) },
+  })
   progress(true)
   return {
     file: o.out, transitions: seq, policy: o.policy, seed: src.seed, digest: cancelled ? null : digest,

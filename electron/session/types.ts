@@ -59,6 +59,11 @@ export interface RecorderTuning {
   commitTransitions: number
   /** ... or this many milliseconds after the last commit. */
   commitMs: number
+  /**
+   * Write on a second thread (writer-thread.ts): default when the built writer worker exists
+   * (the app, the CLI); from source (tests) the writer runs inline unless this is true.
+   */
+  writerThread?: boolean
 }
 
 /** The `record --json` object of cli-contract.md, plus a few extra fields. */

@@ -3,6 +3,7 @@
  * `ulimit -f`, SIGXFSZ ignored, so write(2) fails with EFBIG): argv[2] is a JSON command,
  *   {"do": "record", "out": FILE, "steps": N, "force": bool}   records process-churn, 4 vCPUs, seed 9
  *   {"do": "export", "src": FILE, "out": FILE, "format": "db" | "perfetto"}
+ * ROOTLAB_WRITER_THREAD=1 records with the writer on its second thread.
  * It prints the result as JSON on stdout, or the error's message on stderr and exits 1.
  */
 import { openSession, recordSession } from '../index'
@@ -12,7 +13,8 @@ try {
   if (cmd.do === 'record') {
     const r = recordSession({
       source: { type: 'scenario', scenario: 'process-churn', vcpus: 4, steps: cmd.steps ?? 20_000, seed: 9 }, policy: 'free-obsolete',
-      out: cmd.out, force: cmd.force ?? false, tuning: { commitTransitions: 5000, commitMs: 10 },
+      out: cmd.out, force: cmd.force ?? false,
+      tuning: { commitTransitions: 5000, commitMs: 10, writerThread: process.env.ROOTLAB_WRITER_THREAD === '1' },
     })
     process.stdout.write(JSON.stringify(r))
   } else {

@@ -1,0 +1,180 @@
+/**
+ * The recorder's write side: everything between a sealed chunk and the file. It decodes each
+ * chunk it is sent to count its summary, hash its canonical stream (the digest) and find its
+ * index rows (root zaps, findings, memslot updates), deflates and checksums checkpoints, and
+ * writes it all in the recorder's transactions. The recorder (the model's thread) only runs the
+ * model, encodes chunks and checkpoint bodies, and sends them here.
+ *
+ * Runs on a second thread (session-writer-worker.ts, fed by writer-thread.ts) so the model
+ * never waits for encoding, hashing or SQLite; or inline on the recorder's thread (tests run
+ * from source, where no built worker exists). Messages are handled strictly in order: a
+ * `commit` ends a transaction holding whole operations, as before (crash safety unchanged).
+ */
+import { createHash } from 'node:crypto'
+import Database from 'better-sqlite3'
+import { create_byte_writer } from '../../sim/digest'
+import { is_root_zap } from '../../sim/transitions'
+import { canonicalEncode } from './canonical'
+import { packCheckpoint } from './checkpoint-codec'
+import { checkpointCrc, chunkRowCrc, dataCrc } from './checksum'
+import { decodeChunk, KIND_INDEX } from './codec'
+import { writeMeta, type MetaKey } from './meta'
+import { SummaryBuilder } from './summary'
+
+/** Operation codes of `ops` messages (columns: code, vcpu or -1, value, last_seq). */
+export const OP_CODES = ['cr3', 'run', 'fault', 'pt_write', 'unprotect', 'memslot'] as const
+export const MEMSLOT_ACTIONS = ['delete', 'move'] as const
+
+const OPS_PER_INSERT = 64
+
+export type WriterMessage =
+  | { t: 'strings'; list: [number, string][] }
+  | { t: 'chunk'; firstSeq: number; n: number; firstOp: number; lastOp: number; data: Uint8Array }
+  /** Operations from index `first`: 4 numbers each (OP_CODES index, vcpu or -1, pgd/gva/gfn/action, last_seq). */
+  | { t: 'ops'; first: number; rows: Float64Array }
+  | { t: 'checkpoint'; seq: number; op: number; format: number; body: Uint8Array }
+  | { t: 'commit' }
+  /** The last commit: meta of the finished (or cancelled) recording; the digest is added here. */
+  | { t: 'finish'; cancelled: boolean; meta: Partial<Record<MetaKey, string | number | null>> }
+
+export class SessionWriter {
+  private readonly db: Database.Database
+  private readonly strings: string[] = []
+  private readonly summary = new SummaryBuilder()
+  private readonly hash = createHash('sha256')
+  private readonly canonical = create_byte_writer(1 << 17)
+  private readonly ins: Record<'chunk' | 'data' | 'string' | 'ckpt' | 'op' | 'zap' | 'finding' | 'memslot', Database.Statement>
+  private pending: WriterMessage[] = []
+  private readonly commitPending: () => void
+  /** OPS_PER_INSERT operations in one statement: better-sqlite3's cost is mostly per call. */
+  private readonly insOps: Database.Statement
+  private readonly opArgs: (string | number | null)[] = new Array<string | number | null>(OPS_PER_INSERT * 8)
+  private digestHex: string | null = null
+
+  /** Opens the session file the recorder created (schema, meta and initial checkpoint written). */
+  constructor(file: string, nativeBinding?: string) {
+    const db = new Database(file, { fileMustExist: true, ...(nativeBinding ? { nativeBinding } : {}) })
+    this.db = db
+    db.pragma('journal_mode = WAL')
+    db.pragma('synchronous = NORMAL')
+    this.ins = {
+      chunk: db.prepare('INSERT INTO chunks (first_seq, n, first_op, last_op, kinds, summary, data_crc, crc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
+      data: db.prepare('INSERT INTO chunk_data (first_seq, data) VALUES (?, ?)'),
+      string: db.prepare('INSERT INTO strings (id, text) VALUES (?, ?)'),
+      ckpt: db.prepare('INSERT INTO checkpoints (seq, op, state, crc) VALUES (?, ?, ?, ?)'),
+      op: db.prepare('INSERT INTO operations (idx, op, vcpu, pgd, gva, gfn, action, last_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
+      zap: db.prepare('INSERT INTO root_zaps (seq, vcpu, sp, gfn) VALUES (?, ?, ?, ?)'),
+      finding: db.prepare('INSERT INTO findings (seq, vcpu, rule, sp, slot, message) VALUES (?, ?, ?, ?, ?, ?)'),
+      memslot: db.prepare('INSERT INTO memslots (seq, action) VALUES (?, ?)'),
+    }
+    this.insOps = db.prepare(`INSERT INTO operations (idx, op, vcpu, pgd, gva, gfn, action, last_seq) VALUES ${
+      new Array(OPS_PER_INSERT).fill('(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`)
+    this.commitPending = db.transaction(() => {
+      for (const m of this.pending) this.write(m)
+      this.pending = []
+    })
+  }
+
+  /** Handles one message. Throws (SqliteError, with its code) if the file cannot be written. */
+  handle(m: WriterMessage): void {
+    if (m.t === 'strings') {
+      // Needed to decode the next chunks: kept at once, written with the next commit.
+      for (const [id, text] of m.list) this.strings[id] = text
+      this.pending.push(m)
+    } else if (m.t === 'commit') this.commitPending()
+    else if (m.t === 'finish') this.finish(m)
+    else this.pending.push(m)
+  }
+
+  /** The digest of every chunk written (after finish). */
+  get digest(): string | null {
+    return this.digestHex
+  }
+
+  private write(m: WriterMessage): void {
+    switch (m.t) {
+      case 'strings':
+        for (const [id, text] of m.list) this.ins.string.run(id, text)
+        return
+      case 'chunk':
+        this.writeChunk(m)
+        return
+      case 'ops': {
+        const r = m.rows
+        const n = r.length / 4
+        const args = this.opArgs
+        let k = 0
+        for (let j = 0; j < n; j++) {
+          const i = j * 4
+          const code = OP_CODES[r[i]!]!
+          const v = r[i + 2]!
+          args[k++] = m.first + j
+          args[k++] = code
+          args[k++] = r[i + 1]! < 0 ? null : r[i + 1]!
+          args[k++] = code === 'cr3' ? v : null
+          args[k++] = code === 'fault' ? v : null
+          args[k++] = code === 'pt_write' || code === 'unprotect' ? v : null
+          args[k++] = code === 'memslot' ? MEMSLOT_ACTIONS[v]! : null
+          args[k++] = r[i + 3]!
+          if (k === args.length) {
+            this.insOps.run(args)
+            k = 0
+          }
+        }
+        for (let i = 0; i < k; i += 8) this.ins.op.run(args.slice(i, i + 8))
+        return
+      }
+      case 'checkpoint': {
+        const blob = packCheckpoint(m.format, m.body)
+        this.ins.ckpt.run(m.seq, m.op, blob, checkpointCrc(m.seq, m.op, blob))
+        return
+      }
+      default:
+        throw new Error(`the session writer cannot write a "${m.t}" message`)
+    }
+  }
+
+  private writeChunk(m: Extract<WriterMessage, { t: 'chunk' }>): void {
+    const ts = decodeChunk(m.data, m.firstSeq, m.firstOp, m.n, this.strings)
+    const canonical = this.canonical
+    for (const t of ts) {
+      this.summary.add(t, KIND_INDEX[t.kind]!)
+      canonicalEncode(t, canonical)
+      if (t.kind === 'kvm_mmu_prepare_zap_page') {
+        if (is_root_zap(t)) this.ins.zap.run(t.seq, t.vcpu, t.sp, t.gfn)
+      } else if (t.kind === 'finding') this.ins.finding.run(t.seq, t.vcpu, t.rule, t.sp, t.slot, t.message)
+      else if (t.kind === 'kvm_arch_flush_shadow_memslot') this.ins.memslot.run(t.seq, t.action)
+    }
+    this.hash.update(canonical.buf.subarray(0, canonical.len))
+    canonical.len = 0
+    const kinds = this.summary.kinds
+    const summary = this.summary.take()
+    const dc = dataCrc(m.data)
+    this.ins.chunk.run(m.firstSeq, m.n, m.firstOp, m.lastOp, kinds, summary, dc, chunkRowCrc(m.firstSeq, m.n, m.firstOp, m.lastOp, kinds, dc, summary))
+    this.ins.data.run(m.firstSeq, m.data)
+  }
+
+  private finish(m: Extract<WriterMessage, { t: 'finish' }>): void {
+    const db = this.db
+    db.transaction(() => {
+      this.commitPending()
+      const digest = this.hash.digest('hex')
+      this.digestHex = digest
+      writeMeta(db, { ...m.meta, digest: m.cancelled ? null : digest })
+    })()
+    // A finished session is one self-contained file: fold the WAL in and leave WAL mode.
+    db.pragma('wal_checkpoint(TRUNCATE)')
+    db.pragma('journal_mode = DELETE')
+    db.close()
+  }
+
+  /** After a failure: undo the open transaction and close (the committed prefix stays). */
+  abort(): void {
+    try {
+      if (this.db.inTransaction) this.db.exec('ROLLBACK')
+      this.db.close()
+    } catch {
+      // the failure being reported matters more
+    }
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * Feeding the session writer (session-writer.ts) from the recorder, which must stay a plain
+ * synchronous function (callers: the CLI, the app's recording worker, kvm import/capture, the
+ * fuzzer). Two sinks with one interface:
+ *
+ *   - inline: the writer runs on the recorder's thread, message by message;
+ *   - thread: the writer runs in a worker (session-writer-worker.ts). Messages go by
+ *     postMessage (chunk, ops and checkpoint buffers transferred, not copied); the recorder
+ *     never waits for the writer except when it is more than MAX_IN_FLIGHT messages ahead
+ *     (bounded memory) and at the end, where it blocks on Atomics.wait until the writer has
+ *     finished, and takes its answer with receiveMessageOnPort. A write error (a full disk)
+ *     is reported at the next check, with the SQLite code of the original error.
+ */
+import { existsSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads'
+import { SessionWriter, type WriterMessage } from './session-writer'
+
+export interface WriterSink {
+  /** Sends one message (buffers in `transfer` are handed over: do not use them afterwards). */
+  send(m: WriterMessage, transfer?: ArrayBuffer[]): void
+  /** Throws the writer's error, if it failed. */
+  check(): void
+  /** Sends `finish`, waits for the writer to close the file, returns the digest. */
+  finish(m: Extract<WriterMessage, { t: 'finish' }>): string
+  /** After a failure on the recorder's side: stop the writer, keep what was committed. */
+  abort(): void
+}
+
+/** The writer's error as it crosses threads: the message and the SQLite code. */
+interface WriterError { message: string; code?: string }
+
+function rethrow(e: WriterError): never {
+  const err = new Error(e.message) as Error & { code?: string }
+  if (e.code) err.code = e.code
+  throw err
+}
+
+export function inlineWriter(file: string, nativeBinding?: string): WriterSink {
+  const w = new SessionWriter(file, nativeBinding)
+  return {
+    send: (m) => w.handle(m),
+    check: () => undefined,
+    finish: (m) => {
+      w.handle(m)
+      return w.digest!
+    },
+    abort: () => w.abort(),
+  }
+}
+
+/** Messages the recorder may be ahead of the writer (a chunk is ~12 KB, a checkpoint ~10-30 KB). */
+export const MAX_IN_FLIGHT = 64
+
+/** Control words shared with the worker: [0] messages handled, [1] state. */
+export const HANDLED = 0
+export const STATE = 1
+export const RUNNING = 0
+export const FAILED = 1
+export const FINISHED = 2
+
+/** The worker entry: the built session-writer.js beside the bundle, or the source under tsx. */
+export function writerScript(): { filename: string | URL; options: { eval?: boolean } } | null {
+  const here = dirname(fileURLToPath(import.meta.url))
+  for (const dir of [here, join(here, '..')]) {
+    const built = join(dir, 'session-writer.js')
+    if (existsSync(built)) return { filename: built, options: {} }
+  }
+  const source = join(here, 'session-writer-worker.ts')
+  if (!existsSync(source)) return null
+  // From source (tests): register tsx's loader in the worker, then load the entry.
+  const require = createRequire(import.meta.url)
+  const tsxApi = pathToFileURL(join(dirname(require.resolve('tsx/package.json')), 'dist/esm/api/index.mjs')).href
+  const code = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(pathToFileURL(source).href)}) })`
+  return { filename: code, options: { eval: true } }
+}
+
+export function threadWriter(file: string, nativeBinding?: string): WriterSink {
+  const script = writerScript()
+  if (!script) throw new Error('the session writer worker is missing; run npm run build')
+  const ctl = new Int32Array(new SharedArrayBuffer(8))
+  const { port1, port2 } = new MessageChannel()
+  const worker = new Worker(script.filename, {
+    ...script.options,
+    workerData: { rootlabSessionWriter: { file, nativeBinding: nativeBinding ?? null, ctl, port: port2 } },
+    transferList: [port2 as unknown as MessagePort],
+  })
+  worker.unref()
+  let sent = 0
+  const failed = (): never => {
+    const msg = receiveMessageOnPort(port1)?.message as { error?: WriterError } | undefined
+    void worker.terminate()
+    port1.close()
+    rethrow(msg?.error ?? { message: 'the session writer stopped' })
+  }
+  const check = (): void => {
+    if (Atomics.load(ctl, STATE) === FAILED) failed()
+  }
+  return {
+    send(m, transfer) {
+      port1.postMessage(m, transfer ?? [])
+      sent++
+      // Backpressure: never more than MAX_IN_FLIGHT messages ahead of the writer.
+      for (;;) {
+        check()
+        const handled = Atomics.load(ctl, HANDLED)
+        if (sent - handled <= MAX_IN_FLIGHT) return
+        Atomics.wait(ctl, HANDLED, handled, 200)
+      }
+    },
+    check,
+    finish(m) {
+      port1.postMessage(m)
+      sent++
+      while (Atomics.load(ctl, STATE) === RUNNING) Atomics.wait(ctl, STATE, RUNNING, 1000)
+      if (Atomics.load(ctl, STATE) === FAILED) failed()
+      const reply = receiveMessageOnPort(port1)?.message as { digest?: string } | undefined
+      port1.close()
+      void worker.terminate()
+      if (!reply?.digest) throw new Error('the session writer finished without a digest')
+      return reply.digest
+    },
+    abort() {
+      void worker.terminate()
+      port1.close()
+    },
+  }
+}
