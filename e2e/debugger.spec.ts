@@ -123,7 +123,6 @@ test('compare shows the first divergence between the fixed and the buggy kernel'
   const b = page.getByRole('region', { name: 'Session B at the locked operation' })
   await expect(b).toContainText('diverged')
   await expect(invalidBadge(b.locator('[role=group]')).first()).toBeVisible()
-  await shot(page, 'compare')
 })
 
 test('a bookmark survives export and reopen', async ({ lab, page }) => {

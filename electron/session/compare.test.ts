@@ -42,6 +42,37 @@ describe('comparing two sessions', () => {
       expect(r.op_end_seq.a).toEqual(a.opEndSeqs())
       expect(a.view(r.diverged_at!.a).vcpus[0]!.prev_roots[0]!.sp).not.toBeNull()
       expect(b.view(r.diverged_at!.b).vcpus[0]!.prev_roots[0]!.sp).toBeNull()
+      // inside op 5, v5.17's kvm_mmu_free_roots(KVM_MMU_ROOTS_ALL) frees root A in prev_roots[0]
+      // first, which v5.19 never does: that mmu_free_root_page is the first transition whose
+      // effect differs; in A, the point before its next effect (freeing root B, as B does next)
+      const t = r.diverged_at_transition!
+      expect(b.transitionAt(t.b)).toMatchObject({ kind: 'mmu_free_root_page', op: 5, vcpu: 0, slot: 1 })
+      expect(t.index).toBe(0)
+      expect(a.transitionAt(t.a + 1)).toMatchObject({ kind: 'mmu_free_root_page', op: 5, vcpu: 0, slot: 0 })
+      expect(a.view(t.a).vcpus[0]!.prev_roots[0]!.sp).not.toBeNull()
+      expect(b.view(t.b).vcpus[0]!.prev_roots[0]!.sp).toBeNull()
+    } finally {
+      a.close()
+      b.close()
+    }
+  })
+
+  it('locates the divergence of the fixed and the v5.18.0 kernel to the prev root only the fixed one frees', () => {
+    const ops = scenarioOps('process-churn', 2, 400, 1)
+    const a = record('churn', ops, 'free-obsolete')
+    const b = record('churn', ops, 'free-obsolete-buggy')
+    try {
+      const r = compareSessions(a, b)
+      expect(r.diverged_at_op).not.toBeNull()
+      const t = r.diverged_at_transition!
+      expect(t.a).toBeLessThanOrEqual(r.diverged_at!.a)
+      expect(t.a).toBeGreaterThan(r.op_end_seq.a[r.diverged_at_op! - 1]!)
+      const ta = a.transitionAt(t.a)
+      expect(ta).toMatchObject({ kind: 'mmu_free_root_page', op: r.diverged_at_op })
+      expect(Number(ta.slot)).toBeGreaterThan(0) // a prev root
+      // the buggy kernel reports it kept that root
+      const findings = [...b.iterate({ from: r.op_end_seq.b[r.diverged_at_op! - 1]! + 1, to: r.diverged_at!.b, kinds: ['finding'] })]
+      expect(findings.map((f) => f.rule)).toContain('obsolete_root_kept')
     } finally {
       a.close()
       b.close()
@@ -56,6 +87,7 @@ describe('comparing two sessions', () => {
       const r = compareSessions(a, b)
       expect(r.diverged_at_op).toBeNull()
       expect(r.diverged_at).toBeNull()
+      expect(r.diverged_at_transition).toBeNull()
       expect(Object.values(r.stats_delta).every((x) => x === 0)).toBe(true)
     } finally {
       a.close()

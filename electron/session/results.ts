@@ -75,6 +75,13 @@ export interface CompareResult {
   diverged_at_op: number | null
   /** seq in A and in B at the end of that operation. */
   diverged_at: { a: number; b: number } | null
+  /**
+   * The first transition of that operation whose effect differs: the operation's transitions of
+   * A and B replayed side by side, index for index, until the states (compared as for
+   * diverged_at_op) first differ; its seq in A and in B (the side with fewer transitions stays
+   * at its last). Null when the states never differ.
+   */
+  diverged_at_transition: { a: number; b: number; index: number } | null
   stats_delta: Record<string, number>
   counters_delta: Record<string, number>
   /** seq in A and B at the end of every operation, for locking cursors (at most 100k ops). */

@@ -10,7 +10,8 @@ Compares two sessions recorded from the same operations (e.g. one scenario and s
 policies), aligned by operation index: the first operation after which their states differ
 (roots per vCPU and shadow pages, compared without shadow-page ids), and the differences of
 their stats and counters (B - A).
-  --json   {a, b, diverged_at (seq in A), diverged_at_op, diverged_at_b (seq in B), stats_delta, counters_delta}
+  --json   {a, b, diverged_at (seq in A), diverged_at_op, diverged_at_b (seq in B), stats_delta, counters_delta,
+           diverged_at_transition: {a, b} (the first transition whose effect differs, in each)}
 `
 
 /** The `compare --json` object (cli-contract.md), from the session layer's result. */
@@ -22,6 +23,7 @@ export function compareJson(r: CompareResult, fileA: string, fileB: string): Rec
   return {
     a: summary(r.a, fileA), b: summary(r.b, fileB), diverged_at: r.diverged_at?.a ?? null, diverged_at_op: r.diverged_at_op,
     diverged_at_b: r.diverged_at?.b ?? null, stats_delta: r.stats_delta, counters_delta: r.counters_delta,
+    diverged_at_transition: r.diverged_at_transition ? { a: r.diverged_at_transition.a, b: r.diverged_at_transition.b } : null,
   }
 }
 
@@ -47,6 +49,10 @@ export function run(argv: string[], io: Io): number {
       io.out(r.diverged_at_op === null
         ? 'The states never differ (compared after every operation).\n'
         : `The states first differ after operation ${num(r.diverged_at_op)}: seq ${num(r.diverged_at!.a)} in A, seq ${num(r.diverged_at!.b)} in B.\n` +
+          (r.diverged_at_transition
+            ? `The first transition whose effect differs: seq ${num(r.diverged_at_transition.a)} in A (${a.transitionAt(r.diverged_at_transition.a).kind}), ` +
+              `seq ${num(r.diverged_at_transition.b)} in B (${b.transitionAt(r.diverged_at_transition.b).kind}).\n`
+            : '') +
           `  rootlab inspect ${fa} --at ${r.diverged_at!.a}\n  rootlab inspect ${fb} --at ${r.diverged_at!.b}\n`)
       io.out('\n')
       const rows = (x: Record<string, number>, y: Record<string, number>, d: Record<string, number>) =>

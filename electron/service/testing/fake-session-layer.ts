@@ -154,7 +154,7 @@ export const fakeSessionLayer: SessionLayer = {
       return { policy: i.policy, transitions: i.transitions, stats: {}, counters: {}, findings: i.findings }
     }
     return {
-      a: sum(a), b: sum(b), diverged_at_op: null, diverged_at: null, stats_delta: {}, counters_delta: {},
+      a: sum(a), b: sum(b), diverged_at_op: null, diverged_at: null, diverged_at_transition: null, stats_delta: {}, counters_delta: {},
       op_end_seq: { a: [], b: [] },
     }
   },

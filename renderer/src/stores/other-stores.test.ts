@@ -5,6 +5,7 @@ import { installBridge, setLab } from '../api/lab'
 import { fakeBridge, type FakeBridge } from '../test-support'
 import { useBookmarkStore } from './bookmarks'
 import { opEndedAt, useCompareStore } from './compare'
+import { useCursorStore } from './cursor'
 import { faultSlot } from './findings'
 import { useSelectionStore } from './selection'
 import { useSessionStore } from './session'
@@ -31,20 +32,40 @@ describe('useCompareStore', () => {
     expect(opEndedAt(ends, 99)).toBe(3)
   })
 
-  it('locks B to the end of the operation A\'s cursor is in', async () => {
+  it('locks B to A by operation and position, ends together, and lets B step inside the operation', async () => {
     bridge.handlers.compare = () => ({
-      a: {}, b: {}, diverged_at_op: 1, diverged_at: { a: 7, b: 9 }, stats_delta: {}, counters_delta: {},
-      op_end_seq: { a: [3, 7, 12], b: [3, 9, 15] },
+      a: {}, b: {}, diverged_at_op: 1, diverged_at: { a: 7, b: 9 }, diverged_at_transition: { a: 6, b: 8, index: 0 },
+      stats_delta: {}, counters_delta: {}, op_end_seq: { a: [3, 7, 12], b: [3, 9, 15] },
     })
     bridge.handlers.stateAt = (a) => ({ seq: a.seq })
+    bridge.handlers.transitions = (a) => [{ seq: a.from, op: 0, kind: 'kvm_exit', vcpu: 0 }]
     const c = useCompareStore()
+    const cursor = useCursorStore()
     await c.open(INFO as unknown as SessionInfo, { ...INFO, session: 's2' } as unknown as SessionInfo)
-    expect(c.divergenceSeqA).toBe(7)
+    expect(c.divergenceSeqA).toBe(6)
+    // A at seq 8: the first transition of op 2 (after 7); B after its first transition of op 2 (after 9)
+    cursor.seq = 8
     await c.follow(8)
-    expect(c.opIndex).toBe(1)
-    expect(c.seqB).toBe(9)
-    expect(c.stateB?.seq).toBe(9)
-    expect(bridge.calls.at(-1)).toEqual({ name: 'stateAt', args: { session: 's2', seq: 9 } })
+    expect([c.opIndex, c.offsetA, c.lenA, c.lenB, c.seqB]).toEqual([2, 1, 5, 6, 10])
+    expect(c.stateB?.seq).toBe(10)
+    expect(bridge.calls.find((x) => x.name === 'stateAt' && x.args.seq === 10)?.args).toEqual({ session: 's2', seq: 10, pages: 'roots' })
+    // A at the end of op 2 (12): B at the end of its op 2 (15), though B's op is longer
+    await c.follow(12)
+    expect(c.seqB).toBe(15)
+    // B steps back inside the operation on its own; A's moves inside it keep B where it is
+    cursor.seq = 12
+    await c.stepB(-2)
+    expect([c.seqB, c.offsetB, c.posB]).toEqual([13, 4, 4])
+    await c.follow(9)
+    expect(c.seqB).toBe(13)
+    // leaving the operation: B follows A again
+    await c.follow(3)
+    expect([c.opIndex, c.seqB, c.offsetB]).toEqual([0, 3, null])
+    // the first divergence: A to seq 6 (op 1), B pinned to seq 8 in its op 1
+    bridge.handlers.findTransition = () => null
+    await c.goToDivergence()
+    await c.follow(cursor.seq)
+    expect([cursor.seq, c.seqB]).toEqual([6, 8])
   })
 })
 
