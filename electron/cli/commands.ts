@@ -22,7 +22,8 @@ export const COMMANDS: Command[] = [
   { name: 'inspect', summary: 'show the state after a transition', load: () => import('./commands/inspect') },
   { name: 'events', summary: 'list transitions, filtered', load: () => import('./commands/events') },
   { name: 'compare', summary: 'compare two sessions of the same operations', load: () => import('./commands/compare') },
-  { name: 'export', summary: 'export a copy of the session or a Perfetto trace', load: () => import('./commands/export') },
+  { name: 'export', summary: 'export a copy of the session, a Perfetto trace or a flat SQLite database', load: () => import('./commands/export') },
+  { name: 'sql', summary: 'run a read-only SQL query (transitions, roots_at, pages_at, ...)', load: () => import('./commands/sql') },
   { name: 'verify', summary: 'check every chunk, checkpoint and index of a session, and its digest', load: () => import('./commands/verify') },
   { name: 'find', summary: 'find where a watched slot, page or requests change, or a condition holds', load: () => import('./commands/find') },
   {

@@ -23,6 +23,7 @@ import { EXACT_MAX, exactLanes, LaneIndex, type LanesResult } from './lanes'
 import { readMeta } from './meta'
 import { damaged, fileLabel, openSessionDatabase, type OpenOptions } from './open-file'
 import { writeThroughTemp } from './output-file'
+import { writeFlatExport } from './flat-export'
 import { exportPerfetto } from './perfetto'
 import { SCHEMA_VERSION } from './schema'
 import { checkSchema } from './schema-check'
@@ -579,6 +580,21 @@ export class Session {
       } finally {
         w.close()
       }
+    })
+    return { out, bytes: statSync(out).size }
+  }
+
+  /**
+   * A plain SQLite copy with a real `transitions` table and the session's other tables
+   * (flat-export.ts), for tools that cannot load the computed tables; through a temporary file.
+   */
+  exportFlat(out: string, o: { replace?: boolean; onProgress?: (done: number, total: number) => void } = {}): { out: string; bytes: number } {
+    this.guard(() => this.store.refresh())
+    writeThroughTemp(out, { replace: o.replace ?? false, sqlite: true }, (tmp) => {
+      writeFlatExport({
+        source: this.db, store: this.store, out: tmp,
+        ...(this.nativeBinding ? { nativeBinding: this.nativeBinding } : {}), ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+      })
     })
     return { out, bytes: statSync(out).size }
   }
