@@ -156,7 +156,7 @@ test('the SQL console answers a query and refuses a write', async ({ lab, page }
   await lab.open()
   await page.getByRole('tab', { name: 'SQL console' }).click()
   await click(page, 'Run query')
-  await expect(page.getByRole('table', { name: 'Query result' })).toContainText('cr3')
+  await expect(page.getByRole('table', { name: 'Query result' })).toContainText('root_count')
   await shot(page, 'sql-console')
 
   const editor = page.getByRole('textbox', { name: 'SQL query' })

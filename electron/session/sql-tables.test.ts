@@ -118,6 +118,15 @@ describe('the transitions table', () => {
   })
 })
 
+describe('address helpers', () => {
+  it('to_hex and from_hex convert addresses both ways', () => {
+    expect(rows("SELECT to_hex(4096) AS a, from_hex('0x1000') AS b, from_hex('A000') AS c, to_hex(NULL) AS d, from_hex('zz') AS e")[0])
+      .toEqual({ a: '0x1000', b: 4096, c: 40960, d: null, e: null })
+    const t = all.find((x) => x.kind === 'kvm_set_cr3')!
+    expect(rows(`SELECT to_hex(cr3) AS h FROM transitions WHERE seq = ${t.seq}`)[0]!.h).toBe(JSON.parse(rows(`SELECT fields FROM transitions WHERE seq = ${t.seq}`)[0]!.fields as string).cr3)
+  })
+})
+
 describe('roots_at(seq) and pages_at(seq)', () => {
   it('give the state of inspect --json at random seqs', () => {
     let x = 12345

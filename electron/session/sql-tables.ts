@@ -375,6 +375,18 @@ function registerStateTables(db: Database.Database, source: SqlTableSource): voi
 }
 
 // ---------------------------------------------------------------------------------------------
+// Address helpers: to_hex(4096) = '0x1000', from_hex('0x1000') = 4096 (SQLite's own hex() is
+// the hex of a value's text or blob bytes: hex(4096) = '34303936').
+
+function registerHexFunctions(db: Database.Database): void {
+  db.function('to_hex', { deterministic: true }, (n: unknown) => (isInt(n) && n >= 0 ? '0x' + n.toString(16) : null))
+  db.function('from_hex', { deterministic: true }, (s: unknown) => {
+    if (typeof s !== 'string' || !/^(0x)?[0-9a-f]{1,13}$/i.test(s.trim())) return null
+    return Number.parseInt(s.trim().replace(/^0x/i, ''), 16)
+  })
+}
+
+// ---------------------------------------------------------------------------------------------
 // The tables of one connection
 
 /** SQLite's plan error for a non-'=' constraint on a pushed column (better-sqlite3 12.x). */
@@ -388,6 +400,7 @@ export class SessionSqlTables {
   constructor(private readonly db: Database.Database, private readonly source: SqlTableSource) {
     registerTransitionsIn(db, source.store)
     registerStateTables(db, source)
+    registerHexFunctions(db)
   }
 
   /** The module of `mask`, registered on first use. */

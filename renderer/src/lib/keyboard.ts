@@ -20,6 +20,7 @@ export const SHORTCUTS: readonly Shortcut[] = [
   { keys: 'z', does: 'Zoom the timeline back out' },
   { keys: '?', does: 'Show this help' },
   { keys: 'Ctrl+Enter', does: 'Run the query (SQL console)' },
+  { keys: 'Esc (SQL editor)', does: 'Cancel the running query' },
   { keys: 'Esc', does: 'Close a dialog' },
   { keys: 'Tab, then Enter', does: 'Choose a bottom tab (← / → keep stepping while a tab has the focus)' },
 ]
