@@ -91,7 +91,9 @@ describe('rootlab sql', () => {
     expect(t.out).toMatch(/kvm_mmu_get_page\s+\{"sp":/)
     expect(t.out).toMatch(/\(2 rows, [\d.]+ ms\)\n$/)
     const c = await rootlab('sql', file, "SELECT 1 AS a, 'x,\"y\"' AS b, NULL AS c", '--csv')
-    expect(c.out).toBe('a,b,c\r\n1,"x,""y""",\r\n')
+    expect(c.out).toBe('a,b,c\n1,"x,""y""",\n')
+    const esc = await rootlab('sql', file, "SELECT char(27) || '[2J' AS v")
+    expect(esc.out).toContain('\\u001b[2J') // escaped: a value cannot act on the terminal
     const cut = await rootlab('sql', file, 'SELECT seq FROM transitions', '--limit', '3', '--json')
     expect(JSON.parse(cut.out)).toEqual([{ seq: 1 }, { seq: 2 }, { seq: 3 }])
     expect(cut.err).toBe('rootlab: note: only the first 3 rows are shown; --limit N shows up to 10,000\n')

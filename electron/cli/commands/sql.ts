@@ -32,7 +32,7 @@ Example:
                            WHERE kind = 'kvm_mmu_prepare_zap_page' AND root_count > 1"
 
   --json         a JSON array of row objects
-  --csv          CSV with a header row (RFC 4180)
+  --csv          CSV with a header row (RFC 4180 quoting; lines end in a newline)
   --limit N      at most N rows (default ${num(DEFAULT_ROWS)}, at most ${num(MAX_ROWS)}); a note on stderr says when
                  there were more
   --timeout S    stop the query after S seconds (default ${SQL_DEFAULT_TIMEOUT_MS / 1000}, at most ${SQL_MAX_TIMEOUT_MS / 1000})
@@ -46,14 +46,7 @@ function csvCell(v: unknown): string {
 
 function humanCell(v: unknown): string | number {
   if (v === null || v === undefined) return 'NULL'
-  if (typeof v === 'number') return v
-  // Control characters are shown escaped: a value must not move the cursor or retitle the terminal.
-  let out = ''
-  for (const c of String(v)) {
-    const code = c.charCodeAt(0)
-    out += code < 0x20 || code === 0x7f ? (c === '\n' ? '\\n' : c === '\t' ? '\\t' : `\\x${code.toString(16).padStart(2, '0')}`) : c
-  }
-  return out
+  return typeof v === 'number' ? v : String(v) // table() escapes control characters
 }
 
 /** A timeout in seconds (decimals allowed) as ms. */
@@ -99,7 +92,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     const lines = r.rows.map((row) => JSON.stringify(Object.fromEntries(r.columns.map((c, i) => [c, row[i]]))))
     io.out(lines.length ? `[\n${lines.join(',\n')}\n]\n` : '[]\n')
   } else if (values.csv) {
-    io.out([r.columns, ...r.rows].map((row) => row.map(csvCell).join(',')).join('\r\n') + '\r\n')
+    io.out([r.columns, ...r.rows].map((row) => row.map(csvCell).join(',')).join('\n') + '\n') // \r would be escaped on stdout
   } else {
     io.out(table(r.columns, r.rows.map((row) => row.map(humanCell))))
     io.out(`(${num(r.rows.length)} row${r.rows.length === 1 ? '' : 's'}${r.truncated ? ', more not shown' : ''}, ${r.ms} ms)\n`)
