@@ -143,12 +143,17 @@ export class ChunkEncoder {
 
 /**
  * Decodes a chunk. `strings` resolves str ids. Throws RangeError on a damaged blob (the caller
- * turns it into a SessionError naming the file and the chunk).
+ * turns it into a SessionError naming the file and the chunk). With `keep`, only the transitions
+ * it accepts (by kind index and vCPU) are built and returned, in order; the others are read past
+ * without building an object (a filtered scan spends most of its time building objects).
  */
-export function decodeChunk(blob: Uint8Array, firstSeq: number, firstOp: number, n: number, strings: readonly string[]): Transition[] {
+export function decodeChunk(
+  blob: Uint8Array, firstSeq: number, firstOp: number, n: number, strings: readonly string[],
+  keep?: (kindIndex: number, vcpu: number | null) => boolean,
+): Transition[] {
   const r = new ByteReader(blob)
   if (r.byte() !== CHUNK_FORMAT) throw new RangeError('unknown chunk format')
-  const out: Transition[] = new Array(n)
+  const out: Transition[] = keep ? [] : new Array(n)
   let op = firstOp
   let vcpu: number | null = null
   let prevSp = 0
@@ -160,6 +165,15 @@ export function decodeChunk(blob: Uint8Array, firstSeq: number, firstOp: number,
     if (h & 1) {
       const c = r.uint()
       vcpu = c === 0 ? null : c - 1
+    }
+    if (keep && !keep(plan.index, vcpu)) {
+      if (plan.bools.length) r.uint()
+      for (const [, how] of plan.values) {
+        if (how === 1) prevSp += r.int()
+        else if (how === 2) r.uint()
+        else r.int()
+      }
+      continue
     }
     const t: Record<string, unknown> = { seq: firstSeq + i, op, kind: plan.kind, vcpu }
     if (plan.bools.length) {
@@ -176,7 +190,8 @@ export function decodeChunk(blob: Uint8Array, firstSeq: number, firstOp: number,
         t[name] = prevSp
       } else t[name] = r.int()
     }
-    out[i] = t as unknown as Transition
+    if (keep) out.push(t as unknown as Transition)
+    else out[i] = t as unknown as Transition
   }
   if (!r.done) throw new RangeError('trailing bytes after the last transition')
   return out

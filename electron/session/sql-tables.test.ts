@@ -85,10 +85,15 @@ describe('the transitions table', () => {
   it('decodes only the chunks whose summaries can match a pushed filter', () => {
     const store = s.store
     const decode = store.decode.bind(store)
+    const decodeWhere = store.decodeWhere.bind(store)
     const seen = new Set<number>()
     store.decode = (i: number) => {
       seen.add(i)
       return decode(i)
+    }
+    store.decodeWhere = (i, keep) => {
+      seen.add(i)
+      return decodeWhere(i, keep)
     }
     try {
       const kinds = new Set([KIND_INDEX.kvm_mmu_zap_all_fast!])
@@ -103,6 +108,26 @@ describe('the transitions table', () => {
       expect([...seen]).toEqual([...new Set([store.chunkIndexOf(5000), store.chunkIndexOf(5100)])])
     } finally {
       store.decode = decode
+      store.decodeWhere = decodeWhere
+    }
+  })
+
+  it('decodeWhere builds exactly the transitions a full decode would keep (sp deltas read past)', () => {
+    const fresh = openSession(file) // an empty chunk cache: decodeWhere reads the blobs
+    try {
+      const keeps: ((k: number, v: number | null) => boolean)[] = [
+        (k) => k === KIND_INDEX.kvm_mmu_free_page,
+        (_k, v) => v === 1,
+        (k, v) => k === KIND_INDEX.link_shadow_page && v === 0,
+      ]
+      for (const keep of keeps) {
+        for (let i = 0; i < fresh.store.chunks.length; i++) {
+          const got = fresh.store.decodeWhere(i, keep)
+          expect(got).toEqual(s.store.decode(i).filter((t) => keep(KIND_INDEX[t.kind]!, t.vcpu)))
+        }
+      }
+    } finally {
+      fresh.close()
     }
   })
 

@@ -224,14 +224,26 @@ function* scanRows(store: ChunkStore, spec: ScanSpec, layout: RowLayout, scan: S
   const a = store.chunkIndexOf(lo)
   const b = store.chunkIndexOf(hi)
   const row = scan.row
+  const { kinds, vcpu } = spec
+  // With a kind or vCPU filter, the chunks that can match are decoded building only the
+  // transitions that do (decodeWhere); the others are read past.
+  const keep = kinds || vcpu !== undefined
+    ? (k: number, v: number | null) => (!kinds || kinds.has(k)) && (vcpu === undefined || v === vcpu)
+    : null
   for (let i = a; i <= b; i++) {
     const c = store.chunks[i]!
     if (chunkCount(c, filter) === 0) continue
-    const ts = store.decode(i)
-    const jLo = Math.max(lo - c.firstSeq, 0)
-    const jHi = Math.min(hi - c.firstSeq, c.n - 1)
+    const ts = keep ? store.decodeWhere(i, keep) : store.decode(i)
+    // Positions: a full decode is indexed by seq; a filtered one is searched for the range.
+    let jLo = 0
+    let jHi = ts.length - 1
+    if (!keep) {
+      jLo = Math.max(lo - c.firstSeq, 0)
+      jHi = Math.min(hi - c.firstSeq, c.n - 1)
+    }
     for (let j = jLo; j <= jHi; j++) {
       const t = ts[j]!
+      if (t.seq < lo || t.seq > hi) continue
       if (spec.vcpu !== undefined && t.vcpu !== spec.vcpu) continue
       if (spec.kinds && !spec.kinds.has(KIND_INDEX[t.kind]!)) continue
       if (spec.sp !== undefined && (t as unknown as { sp?: number }).sp !== spec.sp) continue

@@ -126,19 +126,35 @@ export class ChunkStore {
       this.cache.set(c.firstSeq, hit)
       return hit
     }
+    const ts = this.decodeBlob(i)
+    this.cache.set(c.firstSeq, ts)
+    if (this.cache.size > CACHE_CHUNKS) this.cache.delete(this.cache.keys().next().value!)
+    return ts
+  }
+
+  /**
+   * The transitions of chunk `i` that `keep` accepts (by kind index and vCPU), in order, built
+   * without building the others (and without filling the cache, unless the chunk is in it):
+   * for scans that filter by kind or vCPU, such as the SQL table `transitions`.
+   */
+  decodeWhere(i: number, keep: (kindIndex: number, vcpu: number | null) => boolean): Transition[] {
+    const hit = this.cache.get(this.chunks[i]!.firstSeq)
+    if (hit) return hit.filter((t) => keep(KIND_INDEX[t.kind]!, t.vcpu))
+    return this.decodeBlob(i, keep)
+  }
+
+  /** Reads, checks and decodes the blob of chunk `i` (all of it, or what `keep` accepts). */
+  private decodeBlob(i: number, keep?: (kindIndex: number, vcpu: number | null) => boolean): Transition[] {
+    const c = this.chunks[i]!
     const range = `transitions ${c.firstSeq} to ${c.firstSeq + c.n - 1}`
     const data = this.getData.get(c.firstSeq) as Uint8Array | undefined
     if (!data) throw this.damaged(`${range} are missing`)
     if (c.dataCrc !== null && dataCrc(data) !== c.dataCrc) throw this.damaged(`${range}: the checksum does not match`)
-    let ts: Transition[]
     try {
-      ts = decodeChunk(data, c.firstSeq, c.firstOp, c.n, this.strings)
+      return decodeChunk(data, c.firstSeq, c.firstOp, c.n, this.strings, keep)
     } catch (e) {
       throw this.damaged(`${range} cannot be decoded: ${(e as Error).message}`)
     }
-    this.cache.set(c.firstSeq, ts)
-    if (this.cache.size > CACHE_CHUNKS) this.cache.delete(this.cache.keys().next().value!)
-    return ts
   }
 
   /** The transition with this seq. */
