@@ -26,7 +26,7 @@ import { kvm_create } from '../../sim/state'
 import { create_machine } from '../../sim/step'
 import type { Transition } from '../../sim/transitions'
 import { POLICIES, type Op } from '../../sim/types'
-import { CheckpointEncoder } from './checkpoint-codec'
+import { CheckpointTracker, encodeCheckpoint } from './checkpoint-codec'
 import { checkpointCrc } from './checksum'
 import { ChunkEncoder, StringTable } from './codec'
 import { SessionError } from './errors'
@@ -197,7 +197,7 @@ function record(db: Database.Database, file: string, o: RecordOptions, src: Reso
   db.pragma(`application_id = ${APPLICATION_ID}`)
   db.pragma(`user_version = ${SCHEMA_VERSION}`)
   const state = kvm_create({ vcpus: src.vcpus, n_max_mmu_pages: src.nMax })
-  const ckptEnc = new CheckpointEncoder()
+  const ckpts = new CheckpointTracker()
   db.transaction(() => {
     db.exec(SCHEMA_SQL)
     writeMeta(db, {
@@ -206,7 +206,7 @@ function record(db: Database.Database, file: string, o: RecordOptions, src: Reso
       source: src.kind, complete: 0, cancelled: 0, started: new Date(started).toISOString(), finished: null,
       digest: null,
     })
-    const initial = ckptEnc.encode(state)
+    const initial = encodeCheckpoint(state)
     db.prepare('INSERT INTO checkpoints (seq, op, state, crc) VALUES (0, -1, ?, ?)').run(initial, checkpointCrc(0, -1, initial))
   })()
   db.pragma('journal_mode = WAL')
@@ -235,7 +235,7 @@ function record(db: Database.Database, file: string, o: RecordOptions, src: Reso
   }
 
   const machine = create_machine(state, o.policy, (t: Transition) => {
-    ckptEnc.touch(state, t)
+    ckpts.touch(state, t)
     enc.add(t)
     if (enc.count >= tuning.chunkMax) sealChunk()
   })
@@ -284,8 +284,8 @@ function record(db: Database.Database, file: string, o: RecordOptions, src: Reso
     // A checkpoint also closes the chunk, so a replay from it never decodes transitions that
     // come before it.
     sealChunk()
-    const { format, body } = ckptEnc.encodeRaw(state)
-    sink.send({ t: 'checkpoint', seq, op: ops - 1, format, body }, [body.buffer as ArrayBuffer])
+    const delta = ckpts.delta(state)
+    sink.send({ t: 'checkpoint', seq, op: ops - 1, delta }, [delta.head.buffer, delta.pages.buffer, delta.tail.buffer] as ArrayBuffer[])
     lastCkpt = seq
   }
 

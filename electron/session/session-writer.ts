@@ -15,7 +15,7 @@ import Database from 'better-sqlite3'
 import { create_byte_writer } from '../../sim/digest'
 import { is_root_zap } from '../../sim/transitions'
 import { canonicalEncode } from './canonical'
-import { packCheckpoint } from './checkpoint-codec'
+import { CheckpointAssembler, packCheckpoint, type CheckpointDelta } from './checkpoint-codec'
 import { checkpointCrc, chunkRowCrc, dataCrc } from './checksum'
 import { decodeChunk, KIND_INDEX } from './codec'
 import { writeMeta, type MetaKey } from './meta'
@@ -32,7 +32,8 @@ export type WriterMessage =
   | { t: 'chunk'; firstSeq: number; n: number; firstOp: number; lastOp: number; data: Uint8Array }
   /** Operations from index `first`: 4 numbers each (OP_CODES index, vcpu or -1, pgd/gva/gfn/action, last_seq). */
   | { t: 'ops'; first: number; rows: Float64Array }
-  | { t: 'checkpoint'; seq: number; op: number; format: number; body: Uint8Array }
+  /** A checkpoint as what changed since the previous one; the writer stores it whole. */
+  | { t: 'checkpoint'; seq: number; op: number; delta: CheckpointDelta }
   | { t: 'commit' }
   /** The last commit: meta of the finished (or cancelled) recording; the digest is added here. */
   | { t: 'finish'; cancelled: boolean; meta: Partial<Record<MetaKey, string | number | null>> }
@@ -50,6 +51,7 @@ export class SessionWriter {
   private readonly insOps: Database.Statement
   private readonly opArgs: (string | number | null)[] = new Array<string | number | null>(OPS_PER_INSERT * 8)
   private digestHex: string | null = null
+  private readonly checkpoints = new CheckpointAssembler()
 
   /** Opens the session file the recorder created (schema, meta and initial checkpoint written). */
   constructor(file: string, nativeBinding?: string) {
@@ -125,7 +127,8 @@ export class SessionWriter {
         return
       }
       case 'checkpoint': {
-        const blob = packCheckpoint(m.format, m.body)
+        const { format, body } = this.checkpoints.assemble(m.delta)
+        const blob = packCheckpoint(format, body)
         this.ins.ckpt.run(m.seq, m.op, blob, checkpointCrc(m.seq, m.op, blob))
         return
       }

@@ -85,6 +85,8 @@ export function threadWriter(file: string, nativeBinding?: string): WriterSink {
   const worker = new Worker(script.filename, {
     ...script.options,
     workerData: { rootlabSessionWriter: { file, nativeBinding: nativeBinding ?? null, ctl, port: port2 } },
+    // The writer allocates little that lives: a small young generation keeps its memory small.
+    resourceLimits: { maxYoungGenerationSizeMb: 8 },
     transferList: [port2 as unknown as MessagePort],
   })
   worker.unref()
