@@ -37,6 +37,8 @@ export function checkSessionHeader(path: string): void {
   try {
     const st = statSync(path)
     if (st.isDirectory()) throw new SessionError(`${name} is a directory, not a session file`)
+    // A device or a pipe is no session, and reading one could block or never end.
+    if (!st.isFile()) throw new SessionError(`${name} is ${st.isCharacterDevice() ? 'a character device' : st.isFIFO() ? 'a named pipe' : st.isBlockDevice() ? 'a block device' : st.isSocket() ? 'a socket' : 'not a regular file'}, not a session file`)
     size = st.size
   } catch (e) {
     if (e instanceof SessionError) throw e

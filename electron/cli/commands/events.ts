@@ -42,7 +42,10 @@ const JSON_BUFFER_CHARS = 16 * 1024 * 1024
  * the rest of the range is read once first (a damage there fails before anything is printed) and
  * then read again as it is printed. `read(from)` iterates the filtered range from seq `from` on.
  */
-function printJsonArray(io: Io, read: (from: number) => Iterable<Transition>, wanted: (t: Transition) => boolean, limit: number): void {
+export function printJsonArray(
+  io: Io, read: (from: number) => Iterable<Transition>, wanted: (t: Transition) => boolean, limit: number,
+  bufferChars = JSON_BUFFER_CHARS,
+): void {
   const rows: string[] = []
   let size = 0
   let n = 0
@@ -54,7 +57,7 @@ function printJsonArray(io: Io, read: (from: number) => Iterable<Transition>, wa
     rows.push(row)
     size += row.length
     n++
-    if (size > JSON_BUFFER_CHARS) {
+    if (size > bufferChars) {
       next = t.seq + 1
       break
     }
