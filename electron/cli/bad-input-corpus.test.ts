@@ -5,14 +5,16 @@
  *    the case expects it to say (never an engine's text, never "internal error");
  *  - the exit status of a bad file (1), nothing on stdout (no half-written output);
  *  - no hang: killed after CASE_TIMEOUT_MS;
- *  - bounded memory: the child's peak RSS (VmHWM from /proc/PID/status, polled; the child is
- *    killed as soon as it passes the limit) stays under PEAK_RSS_LIMIT_MB.
+ *  - bounded memory: the child's peak RSS stays under PEAK_RSS_LIMIT_MB. Measured twice: VmHWM
+ *    from /proc/PID/status, polled, so that a child is killed as soon as it passes the limit; and
+ *    the child's own getrusage() maximum (ru_maxrss), written by the launcher as it exits, which
+ *    also catches a child that ends between two polls.
  *
  * The CLI is built into out/corpus-cli (not out/cli, which cli.test.ts rebuilds concurrently).
  * ROOTLAB_CORPUS_SEED varies the random cases (the seed is in every failing case's title).
  */
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { tempDir } from '../session/testing/fixtures'
@@ -50,10 +52,24 @@ function peakRssMb(pid: number): number | null {
   }
 }
 
+/** The peak RSS in MB that the launcher wrote as the child exited (getrusage), or 0. */
+function reportedPeakMb(file: string): number {
+  try {
+    return Number(readFileSync(file, 'utf8')) / 1024
+  } catch {
+    return 0
+  } finally {
+    rmSync(file, { force: true })
+  }
+}
+
 function runCli(argv: string[], cwd: string): Promise<Outcome> {
   return new Promise((done) => {
     const t0 = Date.now()
-    const child = spawn(process.execPath, [LAUNCHER, ...argv], { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ROOTLAB_DEBUG: '' } })
+    const rssFile = join(cwd, '.peak-rss')
+    const child = spawn(process.execPath, [LAUNCHER, ...argv], {
+      cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ROOTLAB_DEBUG: '', ROOTLAB_CORPUS_RSS_FILE: rssFile },
+    })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (c: Buffer) => void (stdout.length < 1 << 20 && (stdout += c.toString())))
@@ -75,7 +91,7 @@ function runCli(argv: string[], cwd: string): Promise<Outcome> {
     child.on('close', (code, signal) => {
       clearInterval(poll)
       clearTimeout(timer)
-      done({ code, signal, stdout, stderr, peakMb, ms: Date.now() - t0, killed })
+      done({ code, signal, stdout, stderr, peakMb: Math.max(peakMb, reportedPeakMb(rssFile)), ms: Date.now() - t0, killed })
     })
   })
 }
@@ -102,7 +118,15 @@ beforeAll(() => {
   const vite = join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js')
   const b = spawnSync(process.execPath, [vite, 'build', '--config', 'vite.cli.config.ts', '--outDir', CLI_DIR, '--logLevel', 'error'], { cwd: ROOT, encoding: 'utf8' })
   if (b.status !== 0) throw new Error(`building the CLI failed: ${b.stderr}`)
-  writeFileSync(LAUNCHER, "import { main } from './main.js'\nprocess.exitCode = await main(process.argv.slice(2))\n")
+  // The CLI as bin/rootlab.js runs it, plus the process's own peak RSS written on exit.
+  writeFileSync(LAUNCHER, [
+    "import { writeFileSync } from 'node:fs'",
+    "import { main } from './main.js'",
+    'const rss = process.env.ROOTLAB_CORPUS_RSS_FILE',
+    "if (rss) process.on('exit', () => writeFileSync(rss, String(process.resourceUsage().maxRSS)))",
+    'process.exitCode = await main(process.argv.slice(2))',
+    '',
+  ].join('\n'))
   base = makeBase(join(tmp.dir, 'base'), (argv) => {
     const r = spawnSync(process.execPath, [LAUNCHER, ...argv], { encoding: 'utf8' })
     if (r.status !== 0) throw new Error(`rootlab ${argv.join(' ')}: ${r.stderr}`)
