@@ -189,16 +189,18 @@ export const LAB_REQUESTS = {
   /**
    * Continue to the watches: the nearest seq after (`next`) or before (`prev`) `from` at which any
    * of `watches` changes (slot, page, requests) or holds (where). `from` may be the last seq + 1
-   * (backward from past the end). With `budgetMs` the answer may come early, done = false, with
-   * how far the search got (`reached`): ask again from `reached` to go on (progress, cancel).
+   * (backward from past the end). With a caller-chosen `search` id, the search reports
+   * watchProgress events and cancelWatchFind stops it (the answer is then done = false).
    */
   findWatch: v.object({
     session: sessionId,
     watches: v.pipe(v.array(watch), v.minLength(1), v.maxLength(32)),
     from: seq,
     direction: v.picklist(['next', 'prev'] as const),
-    budgetMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(60_000))),
+    search: v.optional(sessionId),
   }),
+  /** Stops the findWatch with this `search` id (no error if it already answered). */
+  cancelWatchFind: v.object({ search: sessionId }),
   /**
    * Every change in (from, to] of a watched value (a fieldHistory field, or a slot / page /
    * requests watch) with its value before and after and the transition that made it, at most
@@ -293,6 +295,7 @@ export interface LabResults {
   kernelSummary: KernelSummary | null
   kernelEvents: KernelEventRow[]
   findWatch: WatchFindResult
+  cancelWatchFind: null
   fieldChanges: { changes: FieldChange[]; truncated: boolean }
   listWatches: SavedWatch[]
   addWatch: SavedWatch
@@ -333,9 +336,14 @@ export interface LabEvents {
   recordingFinished: { recording: string; ok: boolean; session: SessionInfo | null; error: string | null; cancelled: boolean }
   /** The desktop menu asks the renderer to do something (never sent by `rootlab serve`). */
   menuCommand: LabMenuCommand
+  /**
+   * A findWatch with a `search` id is under way: every seq between its `from` and `reached` has
+   * been examined; `fraction` (0..1) of the range it searches. About every 100 ms.
+   */
+  watchProgress: { search: string; reached: number; fraction: number }
 }
 export type LabEventName = keyof LabEvents
-export const LAB_EVENT_NAMES: readonly LabEventName[] = ['recordingProgress', 'recordingFinished', 'menuCommand']
+export const LAB_EVENT_NAMES: readonly LabEventName[] = ['recordingProgress', 'recordingFinished', 'menuCommand', 'watchProgress']
 
 /** The client surface: one async function per request, plus event subscription. */
 export type LabClient = {

@@ -28,6 +28,7 @@ import { workerRunner, type RecordingJob, type RecordingOutcome, type RecordingR
 import type { RecordSource, SessionHandle, SessionLayer } from './session-port'
 import { createSqlHosts } from '../sqlhost/hosts'
 import type { SqlHosts } from '../sqlhost/types'
+import { createWatchSearches } from './watch-searches'
 import type { Op } from '../../sim/types'
 import { listReproducers } from '../fuzz/folder'
 
@@ -254,6 +255,8 @@ export function createLabService(opts: LabServiceOptions): LabService {
     return openPath(path)
   }
 
+  const watchSearches = createWatchSearches((e, p) => emit(e, p))
+
   const handlers: { [K in LabRequestName]: (a: LabArgs<K>) => LabResults[K] | Promise<LabResults[K]> } = {
     listSessions: () => ({ open: [...sessions.values()].reverse().map(infoOf), recent: recent.list() }),
     openSession: (a) => openPath(readable(a.path)),
@@ -344,7 +347,11 @@ export function createLabService(opts: LabServiceOptions): LabService {
     },
     kernelSummary: (a) => get(a.session).handle.kernelSummary(),
     kernelEvents: (a) => get(a.session).handle.kernelEvents({ fromOp: a.fromOp, toOp: a.toOp, limit: a.limit }),
-    findWatch: (a) => get(a.session).handle.findWatches(a.watches, a.from, a.direction, { budgetMs: a.budgetMs }),
+    findWatch: (a) => watchSearches.run(get(a.session).handle, a),
+    cancelWatchFind: (a) => {
+      watchSearches.cancel(a.search)
+      return null
+    },
     fieldChanges: (a) => get(a.session).handle.fieldChanges(a.field, a.from, a.to, a.limit ?? 1000),
     listWatches: (a) => get(a.session).handle.watches(),
     addWatch: (a) => get(a.session).handle.addWatch(a.watch),
@@ -407,6 +414,7 @@ export function createLabService(opts: LabServiceOptions): LabService {
       closing = true
       // First, and at once: a query stuck inside SQLite must not hold up a shutdown (Ctrl-C).
       void sql.close()
+      watchSearches.cancelAll()
       const running = [...recordings.values()]
       for (const r of running) r.job.cancel()
       await Promise.all(running.map((r) => r.job.done))

@@ -13,6 +13,7 @@ import type {
 import type { PageScope, StateView } from '../../sim/view'
 import type { RecordOptions as SessionRecordOptions } from '../session/types'
 import type { FieldChange, FieldWatch, SavedWatch, Watch, WatchFindResult } from '../session/watch-types'
+import type { WhereStarter } from '../session/watch-find'
 
 /** What to record, progress, and the options of a recording: the session layer's own types. */
 export type { RecordSource, RecordProgress } from '../session/types'
@@ -64,7 +65,10 @@ export interface SessionHandle {
   exportDb(out: string, o?: { replace?: boolean }): void
   exportPerfetto(out: string, o?: { replace?: boolean }): void
   /** Continue to watches (see LabApi findWatch). */
-  findWatches(watches: Watch[], from: number, direction: 'next' | 'prev', opts?: { budgetMs?: number }): Promise<WatchFindResult>
+  findWatches(
+    watches: Watch[], from: number, direction: 'next' | 'prev',
+    opts?: { signal?: AbortSignal; onProgress?: (reached: number) => void; where?: WhereStarter },
+  ): Promise<WatchFindResult>
   /** Every change of a watched value, with values before and after (see LabApi fieldChanges). */
   fieldChanges(field: FieldRef | FieldWatch, from?: number, to?: number, limit?: number): { changes: FieldChange[]; truncated: boolean }
   watches(): SavedWatch[]

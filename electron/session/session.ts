@@ -34,9 +34,9 @@ import { chunkCount, exactCount, type Filter } from './summary'
 import type { FieldRef, FindTarget, SessionInfoData, TransitionFilter } from './types'
 import { fieldWatch, watchPlan } from './watch-plan'
 import { firstChange, lastChange, type ScanSource } from './watch-scan'
-import { findWatches, type WatchSearcher } from './watch-find'
+import { findWatches, type FindOptions, type WatchSearcher, type WhereStarter } from './watch-find'
 import { addWatch, checkWatch, listWatches, removeWatch, setWatchEnabled } from './watch-store'
-import type { FieldChange, FieldWatch, SavedWatch, Watch, WatchFindResult } from './watch-types'
+import type { FieldChange, FieldWatch, SavedWatch, Watch, WatchFindResult, WhereWatch } from './watch-types'
 
 /** A transition as the API returns it: the sim's Transition, also usable as the contract's TransitionRow. */
 export type TransitionRecord = Transition & TransitionRow
@@ -419,21 +419,24 @@ export class Session {
 
   /**
    * Continue: the nearest seq after (`next`) or before (`prev`) `from` at which any of `watches`
-   * changes or holds (watch-find.ts). `where` watches need `opts.where`, a searcher of an SQL
-   * condition over transitions (the SQL engine's). With `budgetMs`, answers done = false after
-   * about that long with how far it got; ask again from there to go on.
+   * changes or holds (watch-find.ts). `where` watches need `opts.where`, which starts the search
+   * of an SQL condition over transitions (the SQL engine's). Yields to the event loop while it
+   * scans; `opts.signal` cancels it (done = false), `opts.onProgress` hears how far it got.
    */
   async findWatches(
-    watches: Watch[], from: number, direction: 'next' | 'prev',
-    opts: { budgetMs?: number; where?: (expr: string) => WatchSearcher } = {},
+    watches: Watch[], from: number, direction: 'next' | 'prev', opts: FindOptions & { where?: WhereStarter } = {},
   ): Promise<WatchFindResult> {
-    const searchers = watches.map((raw) => {
-      const w = this.guard(() => checkWatch(raw, this.vcpus))
-      if (w.type !== 'where') return this.watchSearcher(w)
-      if (!opts.where) throw new SessionError('where watches need the SQL engine, which is not available here')
-      return opts.where(w.expr)
-    })
-    return findWatches(searchers, from, direction, this.store.total, opts.budgetMs)
+    const checked = watches.map((raw) => this.guard(() => checkWatch(raw, this.vcpus)))
+    const onState = checked.filter((w): w is FieldWatch => w.type !== 'where')
+    const conditions = checked.filter((w): w is WhereWatch => w.type === 'where')
+    if (conditions.length && !opts.where) throw new SessionError('where watches need the SQL engine, which is not available here')
+    const searchers = onState.map((w) => this.watchSearcher(w))
+    const wheres = conditions.map((w) => opts.where!(w.expr, from, direction === 'prev'))
+    const r = await findWatches(searchers, wheres, from, direction, this.store.total, opts)
+    // hits count the state watches first: give them back in the order the watches were asked
+    const order = [...checked.keys()].filter((i) => checked[i]!.type !== 'where')
+      .concat([...checked.keys()].filter((i) => checked[i]!.type === 'where'))
+    return { ...r, hits: r.hits.map((h) => order[h]!).sort((x, y) => x - y) }
   }
 
   /** The watches saved in the file, oldest first. */

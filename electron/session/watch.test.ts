@@ -8,11 +8,13 @@ import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { apply_transition } from '../../sim/apply'
 import { hpa_sp, is_obsolete_sp, kvm_create } from '../../sim/state'
+import type { Transition } from '../../sim/transitions'
 import type { kvm, Op, Policy } from '../../sim/types'
 import { openSession, recordSession, SessionError, type Session } from './index'
 import { modelRun, SMALL_TUNING, tempDir, type ModelRun } from './testing/fixtures'
 import { randomOps } from './testing/random-ops'
 import { watchLabel } from './watch-plan'
+import type { WhereStarter } from './watch-find'
 import type { FieldWatch, Watch } from './watch-types'
 
 const tmp = tempDir()
@@ -83,16 +85,29 @@ const prev = (xs: number[], from: number): number | null => {
   return best
 }
 
-/** Continues to the end, slice by slice, as the debugger does with a budget. */
-async function continueSliced(s: Session, ws: Watch[], from: number, dir: 'next' | 'prev', budgetMs: number) {
-  let at = from
-  for (let i = 0; i < 100_000; i++) {
-    const r = await s.findWatches(ws, at, dir, { budgetMs })
-    if (r.done) return r
-    expect(dir === 'next' ? r.reached >= at : r.reached <= at).toBe(true)
-    at = r.reached
+/**
+ * A condition's search for the tests: runs in slices on the event loop (as the SQL engine's runs
+ * in its own process), over the session's stored transitions, with a JS predicate for the SQL.
+ */
+function whereOver(s: Session, preds: Record<string, (t: Transition) => boolean>): WhereStarter {
+  return (expr, from, backward) => {
+    const pred = preds[expr]!
+    let at = from
+    let stop = false
+    const result = (async () => {
+      const ts = [...s.iterate(backward ? { to: from - 1 } : { from: from + 1 })]
+      if (backward) ts.reverse()
+      for (let i = 0; i < ts.length; i++) {
+        if (stop) throw new Error('cancelled')
+        if (pred(ts[i]!)) return ts[i]!.seq
+        at = ts[i]!.seq
+        if (i % 500 === 499) await new Promise((r) => setImmediate(r))
+      }
+      at = backward ? 0 : s.total
+      return null
+    })()
+    return { result, at: () => at, cancel: () => { stop = true } }
   }
-  throw new Error('continue did not finish')
 }
 
 function probes(n: number, count: number, seed: number): number[] {
@@ -192,13 +207,53 @@ describe.each(['free-obsolete-buggy', 'free-obsolete'] as Policy[])('watches on 
     }
   })
 
-  it('a continue cut into slices by a time budget reaches the same answer', async () => {
+  it('a continue reports its progress, and a cancelled one says how far it got', async () => {
     const total = model.transitions.length
-    for (const w of [watches[2]!, watches[9]!, { type: 'page', sp: 100_000 } as const]) {
-      const expected = changes(model, w)
-      for (const from of [0, total >> 1, total]) {
-        expect((await continueSliced(s, [w], from, 'next', 0)).seq).toBe(next(expected, from))
-        expect((await continueSliced(s, [w], from, 'prev', 0)).seq).toBe(prev(expected, from))
+    const w = { type: 'page', sp: 100_000 } as const
+    const seen: number[] = []
+    const done = await s.findWatches([w, watches[1]!, watches[8]!], 0, 'next', { onProgress: (r) => seen.push(r) })
+    expect(done.done).toBe(true)
+    const never = await s.findWatches([w], 0, 'next', { onProgress: (r) => seen.push(r) })
+    expect(never).toEqual({ seq: null, hits: [], reached: total, done: true })
+    expect(seen).toEqual([...seen].sort((x, y) => x - y))
+    // cancelled before it starts: nothing examined
+    const ctl = new AbortController()
+    ctl.abort()
+    expect(await s.findWatches([watches[2]!], total, 'prev', { signal: ctl.signal })).toEqual({ seq: null, hits: [], reached: total, done: false })
+    // cancelled while a condition runs: it stops, saying how far it got
+    const ctl2 = new AbortController()
+    const where = whereOver(s, { never: () => false })
+    const r = await s.findWatches([{ type: 'where', expr: 'never' }], 0, 'next', { where, signal: ctl2.signal, onProgress: () => ctl2.abort() })
+    expect(r).toMatchObject({ seq: null, hits: [], done: false })
+    expect(r.reached).toBeLessThanOrEqual(total)
+  })
+
+  it('conditions and state watches together stop at the nearest of all', async () => {
+    const total = model.transitions.length
+    const preds: Record<string, (t: Transition) => boolean> = {
+      frees: (t) => t.kind === 'kvm_mmu_free_roots' && t.vcpu === 2,
+      memslot: (t) => t.kind === 'kvm_arch_flush_shadow_memslot',
+      never: () => false,
+    }
+    const where = whereOver(s, preds)
+    const seqsOf = (p: (t: Transition) => boolean) => model.transitions.filter(p).map((t) => t.seq)
+    const sets: Watch[][] = [
+      [{ type: 'where', expr: 'frees' }],
+      [{ type: 'where', expr: 'never' }, watches[6]!],
+      [watches[0]!, { type: 'where', expr: 'memslot' }, { type: 'where', expr: 'frees' }],
+      [{ type: 'page', sp: 100_000 }, { type: 'where', expr: 'never' }],
+    ]
+    for (const set of sets) {
+      const lists = set.map((w) => (w.type === 'where' ? seqsOf(preds[w.expr]!) : changes(model, w)))
+      for (const from of probes(total, 6, set.length * 13)) {
+        for (const dir of ['next', 'prev'] as const) {
+          const each = lists.map((l) => (dir === 'next' ? next(l, from) : prev(l, from)))
+          const found = each.filter((x): x is number => x !== null)
+          const want = found.length ? (dir === 'next' ? Math.min(...found) : Math.max(...found)) : null
+          const r = await s.findWatches(set, from, dir, { where })
+          expect(r.seq, `${set.map(watchLabel).join(', ')} ${dir} from ${from}`).toBe(want)
+          expect(r.hits).toEqual(want === null ? [] : each.flatMap((x, i) => (x === want ? [i] : [])))
+        }
       }
     }
   })

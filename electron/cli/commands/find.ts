@@ -59,20 +59,15 @@ function watchOf(values: Record<string, string | boolean | undefined>): Watch {
   return { type: 'where', expr }
 }
 
-/** Continues to the watch, with a progress bar on a terminal when it takes a while. */
+/** Continues to the watch, with a progress bar on a terminal. */
 async function search(s: Session, w: Watch, from: number, direction: 'next' | 'prev', io: Io): Promise<number | null> {
-  const total = s.total
-  const span = direction === 'next' ? total - from : from - 1
+  const span = direction === 'next' ? s.total - from : from - 1
   const bar = io.errIsTTY ? new ProgressBar(io, 'searching') : null
-  let at = from
   try {
-    for (;;) {
-      const r = await s.findWatches([w], at, direction, bar ? { budgetMs: 200 } : {})
-      if (r.done) return r.seq
-      at = r.reached
-      const done = direction === 'next' ? at - from : from - at
-      bar?.update(span > 0 ? done / span : 1, `seq ${at.toLocaleString('en-US')}`)
-    }
+    const r = await s.findWatches([w], from, direction, {
+      onProgress: (at) => bar?.update(span > 0 ? Math.abs(at - from) / span : 1, `seq ${at.toLocaleString('en-US')}`),
+    })
+    return r.seq
   } finally {
     bar?.done()
   }
