@@ -6,6 +6,7 @@
 import type Database from 'better-sqlite3'
 import { SessionError } from './errors'
 import { WATCHES_SQL } from './schema'
+import { watchLabel } from './watch-plan'
 import { PAGE_FIELDS, type PageField, type SavedWatch, type Watch } from './watch-types'
 
 /** Longest `where` expression kept. */
@@ -60,7 +61,8 @@ export function listWatches(db: Database.Database, vcpus: number): SavedWatch[] 
   const out: SavedWatch[] = []
   for (const r of rows) {
     try {
-      out.push({ id: r.id, watch: checkWatch(JSON.parse(r.watch), vcpus), enabled: r.enabled !== 0, created: r.created })
+      const watch = checkWatch(JSON.parse(r.watch), vcpus)
+      out.push({ id: r.id, watch, label: watchLabel(watch), enabled: r.enabled !== 0, created: r.created })
     } catch {
       // Not a watch this version understands (hand-edited, or from a newer model): not shown.
     }
@@ -73,7 +75,7 @@ export function addWatch(w: Database.Database, watch: Watch): SavedWatch {
   w.exec(WATCHES_SQL)
   const created = new Date().toISOString()
   const id = Number(w.prepare('INSERT INTO watches (watch, enabled, created) VALUES (?, 1, ?)').run(JSON.stringify(watch), created).lastInsertRowid)
-  return { id, watch, enabled: true, created }
+  return { id, watch, label: watchLabel(watch), enabled: true, created }
 }
 
 /** Deletes a watch; throws if there is none with that id. */

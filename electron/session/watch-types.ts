@@ -51,6 +51,8 @@ export interface WatchFindResult {
 export interface SavedWatch {
   id: number
   watch: Watch
+  /** The watch as text ("vcpu 2 prev_roots[1]", "sp 8 root_count", "where kind = ..."). */
+  label: string
   /** Disabled watches are kept but not continued to. */
   enabled: boolean
   created: string

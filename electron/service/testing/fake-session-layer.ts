@@ -120,7 +120,7 @@ function open(path: string): SessionHandle {
     fieldChanges: () => ({ changes: [], truncated: false }),
     watches: () => [...watches],
     addWatch: (watch) => {
-      const w = { id: watches.length + 1, watch, enabled: true, created: '2026-01-01T00:00:00Z' }
+      const w = { id: watches.length + 1, watch, label: watch.type, enabled: true, created: '2026-01-01T00:00:00Z' }
       watches.push(w)
       return w
     },

@@ -18,10 +18,13 @@ export const SHORTCUTS: readonly Shortcut[] = [
   { keys: 'g', does: 'Focus "Go to seq"' },
   { keys: 'b', does: 'Add a bookmark at the current seq' },
   { keys: 'z', does: 'Zoom the timeline back out' },
+  { keys: 'F8  /  Shift+F8', does: 'Continue / reverse-continue to the next change of a watch (Watches tab)' },
+  { keys: 'Alt+←  /  Alt+→', does: 'Back / forward through your jumps (also the browser\'s Back / Forward)' },
+  { keys: ',  /  .', does: 'Previous / next change of the field the History panel follows' },
   { keys: '?', does: 'Show this help' },
   { keys: 'Ctrl+Enter', does: 'Run the query (SQL console)' },
   { keys: 'Esc (SQL editor)', does: 'Cancel the running query' },
-  { keys: 'Esc', does: 'Close a dialog' },
+  { keys: 'Esc', does: 'Close a dialog; stop a continue that is searching' },
   { keys: 'Tab, then Enter', does: 'Choose a bottom tab (← / → keep stepping while a tab has the focus)' },
 ]
 
@@ -43,6 +46,7 @@ export type KeyHandlers = Partial<Record<string, (e: KeyboardEvent) => void>>
 
 /** The handler's key name of an event: "ArrowLeft", "Shift+ArrowLeft", "?", " ". */
 export function keyName(e: KeyboardEvent): string {
+  if (e.altKey) return `Alt+${e.key}`
   if (e.key.length === 1 && e.key !== ' ') return e.key
   return (e.shiftKey ? 'Shift+' : '') + e.key
 }
@@ -50,7 +54,9 @@ export function keyName(e: KeyboardEvent): string {
 /** Installs `handlers` on the window for the lifetime of the calling component. */
 export function useShortcuts(handlers: KeyHandlers): void {
   const onKey = (e: KeyboardEvent): void => {
-    if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey || isTypingTarget(e.target)) return
+    if (e.defaultPrevented || e.ctrlKey || e.metaKey || isTypingTarget(e.target)) return
+    // Alt+key only for the handlers that name it ("Alt+ArrowLeft"): the others stay the system's
+    if (e.altKey && !handlers[keyName(e)]) return
     if (document.querySelector('dialog[open]') && e.key !== 'Escape') return
     const h = handlers[keyName(e)]
     if (!h) return

@@ -249,3 +249,62 @@ describe('useSessionStore', () => {
     expect(s.recordings).toEqual([])
   })
 })
+
+describe('the jump stack', () => {
+  it('keeps jumps (not steps) for back and forward, as a browser keeps pages', async () => {
+    await openSession()
+    const cursor = useCursorStore()
+    await cursor.goTo(0)
+    expect(cursor.canBack).toBe(false)
+    await cursor.goTo(10) // a jump
+    await cursor.stepForward() // a step: no entry, but back returns here, not to 10
+    await cursor.stepForward()
+    await cursor.goTo(50) // a jump from 12
+    expect(cursor.jumps).toEqual([0, 12, 50])
+    cursor.back()
+    await flush()
+    expect(cursor.seq).toBe(12)
+    cursor.back()
+    await flush()
+    expect(cursor.seq).toBe(0)
+    expect(cursor.canBack).toBe(false)
+    cursor.forward()
+    await flush()
+    expect(cursor.seq).toBe(12)
+    // a new jump drops the entries after the current one
+    await cursor.goTo(70)
+    expect(cursor.jumps).toEqual([0, 12, 70])
+    expect(cursor.canForward).toBe(false)
+  })
+
+  it('counts a scrub that moved, and a finding / zap jump, as one jump each', async () => {
+    await openSession()
+    const cursor = useCursorStore()
+    await cursor.goTo(5)
+    cursor.beginScrub()
+    await cursor.goTo(20)
+    await cursor.goTo(30)
+    await cursor.endScrub()
+    expect(cursor.jumps).toEqual([5, 30])
+    await cursor.jump('root_zap', 'next')
+    expect(cursor.jumps).toEqual([5, 30, 42])
+    cursor.back()
+    await flush()
+    expect(cursor.seq).toBe(30)
+  })
+
+  it('hands jumps to a mirror (the browser history), which then walks the stack', async () => {
+    await openSession()
+    const cursor = useCursorStore()
+    const seen: string[] = []
+    cursor.setJumpMirror({ push: (i, from, to) => seen.push(`push ${i} ${from}->${to}`), back: () => seen.push('back'), forward: () => seen.push('forward') })
+    await cursor.goTo(3)
+    await cursor.goTo(9)
+    cursor.back()
+    expect(seen).toEqual(['push 1 3->9', 'back']) // the first moment shown is not a jump
+    // the mirror answers with restore (popstate), naming the entry and its seq
+    await cursor.restore(0, 3)
+    expect([cursor.seq, cursor.jumpIndex, cursor.canForward]).toEqual([3, 0, true])
+    cursor.setJumpMirror(null)
+  })
+})

@@ -7,6 +7,12 @@
  * seq is asked for next (only stateAt: the step's transition and diff are fetched when the
  * scrub ends).
  *
+ * Jumps (goTo: a link, a finding, a zap, find, go-to, continue; the end of a scrub that moved)
+ * are kept on a back/forward stack, as a browser keeps pages: back() returns to where the jump
+ * left from (and to where the user had stepped on from there), forward() redoes it. Steps,
+ * scrubbing and playing move the cursor without a jump. In a browser the stack is mirrored in
+ * the page's history (lib/url-state.ts: pushState per jump), so Back / Forward walk it too.
+ *
  * The state lists only the root pages (stateAt `pages: 'roots'`: what the vCPU cards show), a
  * fraction of the whole list, unless a view that shows every shadow page is open (needAllPages:
  * the Shadow pages tab); opening one re-fetches the shown moment with every page.
@@ -24,6 +30,17 @@ export type JumpTarget = 'root_zap' | 'finding' | 'memslot' | 'bookmark'
 
 const TARGET_TEXT: Record<JumpTarget, string> = {
   root_zap: 'root zap', finding: 'finding', memslot: 'memslot change', bookmark: 'bookmark',
+}
+
+/**
+ * Mirrors the jump stack elsewhere (the browser's history): `push` is told of each jump (the
+ * entry left holds `from`, the new entry `index` holds `to`); back / forward are then asked of
+ * it, and it answers by calling restore() (popstate).
+ */
+export interface JumpMirror {
+  push(index: number, from: number, to: number): void
+  back(): void
+  forward(): void
 }
 
 /** Play speeds, in transitions per second. */
@@ -158,8 +175,8 @@ export const useCursorStore = defineStore('cursor', () => {
     else if (!scrubbing.value) void fetchMoment(seq.value, true)
   }
 
-  /** Moves the cursor to `s` (clamped to the session). */
-  function goTo(s: number): Promise<void> {
+  /** Moves the cursor to `s` (clamped to the session) without a jump (a step, a scrub, play). */
+  function moveTo(s: number): Promise<void> {
     seq.value = clamp(s)
     notice.value = null
     if (scrubbing.value || (playing.value && speed.value > 16)) {
@@ -169,19 +186,95 @@ export const useCursorStore = defineStore('cursor', () => {
     return fetchMoment(seq.value, true)
   }
 
-  function beginScrub(): void {
-    scrubbing.value = true
+  // ---- the jump stack: entries[i] is the seq of entry i; the cursor is at entry `jumpIndex`
+  const jumps = ref<number[]>([])
+  const jumpIndex = ref(0)
+  let mirror: JumpMirror | null = null
+  const canBack = computed(() => jumpIndex.value > 0)
+  const canForward = computed(() => jumpIndex.value < jumps.value.length - 1)
+
+  /** Records a jump from the cursor to `to` (a new entry after the current one; later ones dropped). */
+  function pushJump(to: number): void {
+    const from = seq.value
+    const list = jumps.value.slice(0, jumpIndex.value + 1)
+    list[jumpIndex.value] = from
+    list.push(to)
+    jumps.value = list
+    jumpIndex.value = list.length - 1
+    mirror?.push(jumpIndex.value, from, to)
   }
 
-  /** Ends a scrub: the moment under the cursor gets its transition and diff. */
+  /**
+   * Moves the cursor to `s` (clamped) as a jump: a link, a finding, go-to, continue... It goes on
+   * the back/forward stack unless it moves nowhere, or happens while scrubbing or playing, or is
+   * the first moment shown of a session.
+   */
+  function goTo(s: number): Promise<void> {
+    const to = clamp(s)
+    if (to !== seq.value && state.value !== null && !scrubbing.value && !playing.value) pushJump(to)
+    return moveTo(to)
+  }
+
+  /** Goes to jump entry `i` (back / forward), at `at` if given (the browser's URL for it). */
+  function restore(i: number, at?: number): Promise<void> {
+    const list = [...jumps.value]
+    list[jumpIndex.value] = seq.value
+    if (at !== undefined) list[i] = at
+    jumps.value = list
+    jumpIndex.value = i
+    return moveTo(list[i] ?? seq.value)
+  }
+
+  /** Back to where the last jump left from (Alt+Left, the browser's Back). */
+  function back(): void {
+    if (!canBack.value) return
+    if (mirror) mirror.back()
+    else void restore(jumpIndex.value - 1)
+  }
+
+  /** Forward again (Alt+Right, the browser's Forward). */
+  function forward(): void {
+    if (!canForward.value) return
+    if (mirror) mirror.forward()
+    else void restore(jumpIndex.value + 1)
+  }
+
+  /** Mirrors the jump stack in the browser's history (null: none, the desktop app). */
+  function setJumpMirror(m: JumpMirror | null): void {
+    mirror = m
+  }
+
+  /** Starts the stack afresh at entry `index` (a new session, or the page's history entry after a reload). */
+  function resetJumps(index = 0): void {
+    const list: number[] = []
+    list[index] = seq.value
+    jumps.value = list
+    jumpIndex.value = index
+  }
+
+  let scrubFrom: number | null = null
+
+  function beginScrub(): void {
+    scrubbing.value = true
+    scrubFrom = seq.value
+  }
+
+  /** Ends a scrub: the moment under the cursor gets its transition and diff; a scrub that moved is a jump. */
   function endScrub(): Promise<void> {
     scrubbing.value = false
+    if (scrubFrom !== null && scrubFrom !== seq.value && state.value !== null) {
+      const to = seq.value
+      seq.value = scrubFrom
+      pushJump(to)
+      seq.value = to
+    }
+    scrubFrom = null
     if (scrubInFlight) return Promise.resolve() // pumpScrub fetches the details when it lands
     return fetchMoment(seq.value, true)
   }
 
-  const stepForward = (): Promise<void> => goTo(seq.value + 1)
-  const stepBack = (): Promise<void> => goTo(seq.value - 1)
+  const stepForward = (): Promise<void> => moveTo(seq.value + 1)
+  const stepBack = (): Promise<void> => moveTo(seq.value - 1)
   const goToStart = (): Promise<void> => goTo(0)
   const goToEnd = (): Promise<void> => goTo(last.value)
 
@@ -206,7 +299,7 @@ export const useCursorStore = defineStore('cursor', () => {
   function tick(): void {
     const perTick = Math.max(1, Math.round(speed.value / 30))
     if (seq.value >= last.value) return pause()
-    void goTo(seq.value + perTick)
+    void moveTo(seq.value + perTick)
   }
 
   function play(): void {
@@ -247,11 +340,14 @@ export const useCursorStore = defineStore('cursor', () => {
     diff.value = []
     error.value = null
     notice.value = null
+    jumps.value = [0]
+    jumpIndex.value = 0
   }
 
   return {
     seq, state, current, diff, changed, error, notice, scrubbing, playing, speed, last, shownSeq, loading, pageScope, frameSeq,
     goTo, needAllPages, beginScrub, endScrub, stepForward, stepBack, goToStart, goToEnd, jump,
     play, pause, togglePlay, setSpeed, reset,
+    moveTo, jumps, jumpIndex, canBack, canForward, back, forward, restore, setJumpMirror, resetJumps,
   }
 })

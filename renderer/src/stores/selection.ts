@@ -8,7 +8,7 @@ import { ref } from 'vue'
 /** A field whose history can be followed (the fieldHistory request's `field`). */
 export type HistoryField =
   | { type: 'slot'; vcpu: number; slot: number }
-  | { type: 'sp'; sp: number; field: 'root_count' | 'invalid' | 'write_flooding_count' | 'exists' }
+  | { type: 'sp'; sp: number; field: 'root_count' | 'invalid' | 'obsolete' | 'write_flooding_count' | 'active' | 'exists' }
   | { type: 'requests'; vcpu: number }
 
 /** A root slot: slot 0 = current root, 1 + i = prev_roots[i]. */

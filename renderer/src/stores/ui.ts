@@ -3,7 +3,7 @@ import { defineStore } from 'pinia'
 import { ref } from 'vue'
 
 /** The bottom panel's tabs. */
-export type TabId = 'log' | 'pages' | 'findings' | 'bookmarks' | 'sql' | 'compare'
+export type TabId = 'log' | 'pages' | 'findings' | 'bookmarks' | 'sql' | 'compare' | 'watches'
 
 export const useUiStore = defineStore('ui', () => {
   const tab = ref<TabId>('log')
