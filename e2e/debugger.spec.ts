@@ -223,7 +223,7 @@ test('the history of a slot lists when it changed, and "Next change" goes there'
   await waitForIdle(page)
   const history = page.getByRole('region', { name: /^History/ })
   await expect(history).toContainText('vCPU 0 prev_roots[0]')
-  const changes = history.getByRole('list', { name: 'Changes of vCPU 0 prev_roots[0]' }).getByRole('button')
+  const changes = history.getByRole('table', { name: 'Changes of vCPU 0 prev_roots[0]' }).locator('tbody').getByRole('button')
   await expect(changes.first()).toBeVisible()
   const first = (await changes.first().innerText()).trim()
   await history.getByRole('button', { name: 'Next change' }).click()
