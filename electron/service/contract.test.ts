@@ -304,6 +304,15 @@ describe.each([
     expect(error(await fx.api.call('findWatch', { session, watches: [], from: 0, direction: 'next' }))).toMatch(/^findWatch: watches: /)
     const bad = error(await fx.api.call('findWatch', { session, watches: [{ type: 'slot', vcpu: 7, slot: 0 }], from: 0, direction: 'next' }))
     expect(bad).toBe('vcpu 7 does not exist (the session has vCPUs 0 to 3)')
+    // a condition, searched in the SQL host, alone and with the slot
+    const cond = "kind = 'fast_pgd_switch' AND vcpu = 1"
+    const hits = value('transitions', await fx.api.call('transitions', { session, from: 1, kinds: ['fast_pgd_switch'], vcpu: 1, limit: 3 })).map((t) => t.seq)
+    const where = async (args: object) => value('findWatch', await fx.api.call('findWatch', { session, direction: 'next', ...args }))
+    expect((await where({ watches: [{ type: 'where', expr: cond }], from: 0 })).seq).toBe(hits[0])
+    const both = await where({ watches: [w, { type: 'where', expr: cond }], from: hits[0]! })
+    expect(both.seq).toBe(Math.min(hits[1]!, ch.changes.find((c) => c.seq > hits[0]!)!.seq))
+    expect(error(await fx.api.call('findWatch', { session, watches: [{ type: 'where', expr: 'nosuch = 1' }], from: 0, direction: 'next' }))).toBe('SQL: no such column: nosuch')
+    expect(error(await fx.api.call('addWatch', { session, watch: { type: 'where', expr: 'nosuch = 1' } }))).toBe('SQL: no such column: nosuch')
     const saved = value('addWatch', await fx.api.call('addWatch', { session, watch: { type: 'page', sp: 8, field: 'root_count' } }))
     value('setWatchEnabled', await fx.api.call('setWatchEnabled', { session, id: saved.id, enabled: false }))
     expect(value('listWatches', await fx.api.call('listWatches', { session }))).toContainEqual({ ...saved, enabled: false })

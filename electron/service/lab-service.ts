@@ -29,6 +29,7 @@ import type { RecordSource, SessionHandle, SessionLayer } from './session-port'
 import { createSqlHosts } from '../sqlhost/hosts'
 import type { SqlHosts } from '../sqlhost/types'
 import { createWatchSearches } from './watch-searches'
+import { hostWhereStarter } from './where-search'
 import type { Op } from '../../sim/types'
 import { listReproducers } from '../fuzz/folder'
 
@@ -347,7 +348,10 @@ export function createLabService(opts: LabServiceOptions): LabService {
     },
     kernelSummary: (a) => get(a.session).handle.kernelSummary(),
     kernelEvents: (a) => get(a.session).handle.kernelEvents({ fromOp: a.fromOp, toOp: a.toOp, limit: a.limit }),
-    findWatch: (a) => watchSearches.run(get(a.session).handle, a),
+    findWatch: (a) => {
+      const s = get(a.session)
+      return watchSearches.run(s.handle, a, hostWhereStarter(sql, s.path))
+    },
     cancelWatchFind: (a) => {
       watchSearches.cancel(a.search)
       return null

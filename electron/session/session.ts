@@ -439,15 +439,33 @@ export class Session {
     return { ...r, hits: r.hits.map((h) => order[h]!).sort((x, y) => x - y) }
   }
 
+  /**
+   * Searches of conditions on this process's SQL console connection (find-where.ts): for the
+   * CLI-free uses, tests and benchmarks. It blocks while it runs (the service and the CLI use
+   * the SQL host processes instead: electron/service/where-search.ts).
+   */
+  whereInProcess(): WhereStarter {
+    return (expr, from, backward) => {
+      let stop = false
+      let at = from
+      const result = new Promise<void>((r) => setImmediate(r)).then(() => this.guard(() => this.sqlConsole().findWhere({
+        where: expr, from, backward, shouldStop: () => stop, onProgress: (p) => { at = p.at },
+      }).seq))
+      return { result, at: () => at, cancel: () => { stop = true } }
+    }
+  }
+
   /** The watches saved in the file, oldest first. */
   watches(): SavedWatch[] {
     return this.guard(() => listWatches(this.db, this.vcpus))
   }
 
-  /** Saves a watch in the file (checked first). */
+  /** Saves a watch in the file (checked first; a condition is compiled against `transitions`). */
   addWatch(watch: unknown): SavedWatch {
     return this.guard(() => {
       const w = checkWatch(watch, this.vcpus)
+      // an empty search (forward from the end) compiles the condition: a wrong column is said now
+      if (w.type === 'where') this.sqlConsole().findWhere({ where: w.expr, from: this.store.total })
       return this.write((db) => addWatch(db, w))
     })
   }

@@ -14,7 +14,6 @@ import { openSession, recordSession, SessionError, type Session } from './index'
 import { modelRun, SMALL_TUNING, tempDir, type ModelRun } from './testing/fixtures'
 import { randomOps } from './testing/random-ops'
 import { watchLabel } from './watch-plan'
-import type { WhereStarter } from './watch-find'
 import type { FieldWatch, Watch } from './watch-types'
 
 const tmp = tempDir()
@@ -83,31 +82,6 @@ const prev = (xs: number[], from: number): number | null => {
   let best: number | null = null
   for (const x of xs) if (x < from) best = x
   return best
-}
-
-/**
- * A condition's search for the tests: runs in slices on the event loop (as the SQL engine's runs
- * in its own process), over the session's stored transitions, with a JS predicate for the SQL.
- */
-function whereOver(s: Session, preds: Record<string, (t: Transition) => boolean>): WhereStarter {
-  return (expr, from, backward) => {
-    const pred = preds[expr]!
-    let at = from
-    let stop = false
-    const result = (async () => {
-      const ts = [...s.iterate(backward ? { to: from - 1 } : { from: from + 1 })]
-      if (backward) ts.reverse()
-      for (let i = 0; i < ts.length; i++) {
-        if (stop) throw new Error('cancelled')
-        if (pred(ts[i]!)) return ts[i]!.seq
-        at = ts[i]!.seq
-        if (i % 500 === 499) await new Promise((r) => setImmediate(r))
-      }
-      at = backward ? 0 : s.total
-      return null
-    })()
-    return { result, at: () => at, cancel: () => { stop = true } }
-  }
 }
 
 function probes(n: number, count: number, seed: number): number[] {
@@ -222,29 +196,31 @@ describe.each(['free-obsolete-buggy', 'free-obsolete'] as Policy[])('watches on 
     expect(await s.findWatches([watches[2]!], total, 'prev', { signal: ctl.signal })).toEqual({ seq: null, hits: [], reached: total, done: false })
     // cancelled while a condition runs: it stops, saying how far it got
     const ctl2 = new AbortController()
-    const where = whereOver(s, { never: () => false })
-    const r = await s.findWatches([{ type: 'where', expr: 'never' }], 0, 'next', { where, signal: ctl2.signal, onProgress: () => ctl2.abort() })
-    expect(r).toMatchObject({ seq: null, hits: [], done: false })
+    const r = await s.findWatches([{ type: 'where', expr: 'seq < 0' }], 0, 'next', { where: s.whereInProcess(), signal: ctl2.signal, onProgress: () => ctl2.abort() })
+    expect(r.seq).toBeNull()
     expect(r.reached).toBeLessThanOrEqual(total)
   })
 
   it('conditions and state watches together stop at the nearest of all', async () => {
     const total = model.transitions.length
-    const preds: Record<string, (t: Transition) => boolean> = {
-      frees: (t) => t.kind === 'kvm_mmu_free_roots' && t.vcpu === 2,
-      memslot: (t) => t.kind === 'kvm_arch_flush_shadow_memslot',
-      never: () => false,
+    // each condition as SQL (run by the real engine) and as the replay's predicate
+    const conds: Record<string, (t: Transition) => boolean> = {
+      "kind = 'kvm_mmu_free_roots' AND vcpu = 2": (t) => t.kind === 'kvm_mmu_free_roots' && t.vcpu === 2,
+      "kind = 'kvm_arch_flush_shadow_memslot'": (t) => t.kind === 'kvm_arch_flush_shadow_memslot',
+      'kind = \'kvm_mmu_prepare_zap_page\' AND root_count > 1': (t) => t.kind === 'kvm_mmu_prepare_zap_page' && t.root_count > 1,
+      "kind = 'no_such_kind'": () => false,
     }
-    const where = whereOver(s, preds)
+    const [frees, memslot, zapShared, never] = Object.keys(conds) as [string, string, string, string]
+    const where = s.whereInProcess()
     const seqsOf = (p: (t: Transition) => boolean) => model.transitions.filter(p).map((t) => t.seq)
     const sets: Watch[][] = [
-      [{ type: 'where', expr: 'frees' }],
-      [{ type: 'where', expr: 'never' }, watches[6]!],
-      [watches[0]!, { type: 'where', expr: 'memslot' }, { type: 'where', expr: 'frees' }],
-      [{ type: 'page', sp: 100_000 }, { type: 'where', expr: 'never' }],
+      [{ type: 'where', expr: frees }],
+      [{ type: 'where', expr: never }, watches[6]!],
+      [watches[0]!, { type: 'where', expr: memslot }, { type: 'where', expr: frees }],
+      [{ type: 'page', sp: 100_000 }, { type: 'where', expr: zapShared }],
     ]
     for (const set of sets) {
-      const lists = set.map((w) => (w.type === 'where' ? seqsOf(preds[w.expr]!) : changes(model, w)))
+      const lists = set.map((w) => (w.type === 'where' ? seqsOf(conds[w.expr]!) : changes(model, w)))
       for (const from of probes(total, 6, set.length * 13)) {
         for (const dir of ['next', 'prev'] as const) {
           const each = lists.map((l) => (dir === 'next' ? next(l, from) : prev(l, from)))

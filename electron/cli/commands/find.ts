@@ -2,7 +2,11 @@
  * rootlab find: the next (or previous) moment a watched value changes or a condition holds —
  * the debugger's continue / reverse-continue to a watch, from the command line.
  */
+import { resolve } from 'node:path'
 import { openSession, type Session } from '../../session/index'
+import { hostWhereStarter } from '../../service/where-search'
+import { createSqlHosts } from '../../sqlhost/hosts'
+import { SqlHostError } from '../../sqlhost/types'
 import { watchLabel } from '../../session/watch-plan'
 import type { Watch } from '../../session/watch-types'
 import { PAGE_FIELDS } from '../../session/watch-types'
@@ -59,17 +63,26 @@ function watchOf(values: Record<string, string | boolean | undefined>): Watch {
   return { type: 'where', expr }
 }
 
-/** Continues to the watch, with a progress bar on a terminal. */
+/**
+ * Continues to the watch, with a progress bar on a terminal. A condition runs in an SQL host
+ * process (as in the debugger), stopped with the command.
+ */
 async function search(s: Session, w: Watch, from: number, direction: 'next' | 'prev', io: Io): Promise<number | null> {
   const span = direction === 'next' ? s.total - from : from - 1
   const bar = io.errIsTTY ? new ProgressBar(io, 'searching') : null
+  const sql = w.type === 'where' ? createSqlHosts() : null
   try {
     const r = await s.findWatches([w], from, direction, {
       onProgress: (at) => bar?.update(span > 0 ? Math.abs(at - from) / span : 1, `seq ${at.toLocaleString('en-US')}`),
+      ...(sql ? { where: hostWhereStarter(sql, resolve(s.path)) } : {}),
     })
     return r.seq
+  } catch (e) {
+    if (e instanceof SqlHostError) throw new CliFailure(e.message)
+    throw e
   } finally {
     bar?.done()
+    await sql?.close()
   }
 }
 
