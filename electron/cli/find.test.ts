@@ -94,7 +94,7 @@ describe('rootlab find', () => {
       }
     }
     const r = rootlab('find', 'f.rootlab', '--where', cases[0]![0])
-    expect(r.out).toMatch(/^seq \d+  op \d+  vCPU 2  kvm_mmu_free_roots  mmu=0 roots_to_free=\d+\n$/)
+    expect(r.out).toMatch(/^seq \d+ {2}op \d+ {2}vCPU 2 {2}kvm_mmu_free_roots {2}mmu=0 roots_to_free=\d+\n$/)
     expect(rootlab('find', 'f.rootlab', '--where', 'nosuch = 1')).toMatchObject({ code: 1, err: 'rootlab: SQL: no such column: nosuch\n' })
     expect(rootlab('find', 'f.rootlab', '--where', '1); DROP TABLE meta; --')).toMatchObject({ code: 1, err: 'rootlab: the condition closes a parenthesis it did not open, at character 2\n' })
   })
