@@ -39,10 +39,12 @@ test('a watch on a root slot: continue (F8) and reverse-continue (Shift+F8) stop
   expect(changes.length).toBeGreaterThan(4)
   await lab.open()
   await page.keyboard.press('Home')
+  expect(await seqShown(page)).toBe(0)
   await page.getByRole('tab', { name: /^Watches/ }).click()
   await page.getByLabel('Watch', { exact: true }).fill('vcpu 1 prev_roots[0]')
   await page.getByRole('button', { name: 'Add watch' }).click()
   await expect(page.getByRole('list', { name: 'Watches' })).toContainText('vcpu 1 prev_roots[0]')
+  await waitForIdle(page)
   await axe(page, 'Watches tab')
 
   await page.keyboard.press('F8')
