@@ -163,3 +163,50 @@ test('a bad seq in the address or the Go-to box gets a notice, and the address i
   await seqBox(page).press('Enter')
   await expect(page.getByRole('status').filter({ hasText: 'is past the end' })).toBeVisible()
 })
+
+test('the findings list shows every finding, and groups them by shadow page with each zombie\'s lifetime', async ({ lab, page }) => {
+  const out = 'buggy-findings.rootlab'
+  const started = await lab.serve.api('startRecording', {
+    source: { type: 'scenario', scenario: 'process-churn', vcpus: 4, steps: 3000, seed: 1 }, policy: 'free-obsolete-buggy', out,
+  })
+  expect(started.ok, JSON.stringify(started)).toBe(true)
+  let info: { session: string; findings: number; transitions: number } | undefined
+  await expect.poll(async () => {
+    const r = await lab.serve.api<{ open: { session: string; path: string; complete: boolean; findings: number; transitions: number }[] }>('listSessions', {})
+    info = r.ok ? r.value.open.find((s) => s.path.endsWith(out) && s.complete) : undefined
+    return info !== undefined
+  }, { timeout: 60_000 }).toBe(true)
+  expect(info!.findings).toBeGreaterThan(1000)
+  const last = await lab.serve.api<{ seq: number }>('findTransition', { session: info!.session, from: info!.transitions + 1, direction: 'prev', target: 'finding' })
+  if (!last.ok) throw new Error(last.error)
+
+  await lab.open({ file: out })
+  await page.getByRole('tab', { name: /^Findings/ }).click()
+  const table = page.getByRole('table', { name: 'Findings', exact: true })
+  await expect(table).toHaveAttribute('aria-rowcount', String(info!.findings + 1))
+  await expect(page.getByText(`${info!.findings.toLocaleString('en-US')} findings`)).toBeVisible()
+  // the last finding is in the list: scroll to the end
+  await table.locator('xpath=..').evaluate((el) => { el.scrollTop = el.scrollHeight })
+  await expect(table.locator(`tbody tr[aria-rowindex="${info!.findings + 1}"]`)).toContainText(String(last.value.seq))
+  await axe(page, 'findings, every one')
+
+  await page.getByLabel('Group by shadow page').check()
+  const groups = await lab.serve.api<{ groups: { sp: number | null; findings: number; reports: number; zapped_at: number | null; evicted_at: number | null; freed_at: number | null }[]; zombies: number }>(
+    'findingGroups', { session: info!.session })
+  if (!groups.ok) throw new Error(groups.error)
+  const g = groups.value.groups.find((x) => x.zapped_at !== null && x.evicted_at !== null)!
+  await expect(page.getByTestId('zombie-summary')).toContainText(`${groups.value.zombies.toLocaleString('en-US')} became zombies`)
+  const byPage = page.getByRole('table', { name: 'Findings by shadow page' })
+  const row = byPage.locator('tbody tr', { has: page.getByRole('button', { name: `sp ${g.sp}`, exact: true }) })
+  await expect(row).toContainText(`${g.findings} (${g.reports})`)
+  await expect(row).toContainText(String(g.zapped_at))
+  await expect(row).toContainText(String(g.evicted_at))
+  await row.getByRole('button', { name: String(g.evicted_at), exact: true }).click()
+  expect(await seqShown(page)).toBe(g.evicted_at)
+  await axe(page, 'findings by shadow page')
+  await page.mouse.move(0, 0)
+  await page.screenshot({ path: join(SHOTS, 'findings-by-page.png') })
+  // the jump to the eviction went on the stack: back returns
+  await page.keyboard.press('Alt+ArrowLeft')
+  expect(await seqShown(page)).not.toBe(g.evicted_at)
+})

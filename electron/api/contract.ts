@@ -20,7 +20,7 @@ import type { Op } from '../../sim/types'
 import type { StateView } from '../../sim/view'
 import type {
   Bookmark, CompareResult, CompareSummary, DensityResult, KernelAgreement, KernelEventRow, KernelGroupRow, KernelSummary,
-  SessionInfoData, SqlResult, SqlTableInfo, TransitionRow,
+  SessionInfoData, SqlResult, SqlTableInfo, TransitionRow, FindingGroup, FindingGroups,
 } from '../session/results'
 import { PAGE_FIELDS, type FieldChange, type SavedWatch, type Watch, type WatchFindResult } from '../session/watch-types'
 import type { FuzzFolder } from '../fuzz/folder-types'
@@ -213,6 +213,12 @@ export const LAB_REQUESTS = {
     to: v.optional(seq),
     limit: limit(100_000),
   }),
+  /**
+   * The session's findings grouped by the shadow page they name, with each zombie's lifetime
+   * (zapped in use -> last reference evicted -> uncounted -> freed), how long it stayed counted in
+   * n_used_mmu_pages, and how many handled requests re-reported it.
+   */
+  findingGroups: v.object({ session: sessionId }),
   /** The watches saved in the session file. */
   listWatches: v.object({ session: sessionId }),
   addWatch: v.object({ session: sessionId, watch }),
@@ -297,6 +303,7 @@ export interface LabResults {
   findWatch: WatchFindResult
   cancelWatchFind: null
   fieldChanges: { changes: FieldChange[]; truncated: boolean }
+  findingGroups: FindingGroups
   listWatches: SavedWatch[]
   addWatch: SavedWatch
   removeWatch: null
@@ -376,7 +383,7 @@ export type { StateView }
 export type { FuzzFolder, FuzzReproducer } from '../fuzz/folder-types'
 export type {
   Bookmark, CompareResult, CompareSummary, DensityResult, KernelAgreement, KernelEventRow, KernelGroupRow, KernelSummary,
-  SessionInfoData, SqlResult, SqlTableInfo, TransitionRow,
+  SessionInfoData, SqlResult, SqlTableInfo, TransitionRow, FindingGroup, FindingGroups,
 }
 export type { FieldChange, SavedWatch, Watch, WatchFindResult }
 export type { LanesResult, VcpuLanes } from '../session/lanes'

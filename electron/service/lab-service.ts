@@ -357,6 +357,7 @@ export function createLabService(opts: LabServiceOptions): LabService {
       return null
     },
     fieldChanges: (a) => get(a.session).handle.fieldChanges(a.field, a.from, a.to, a.limit ?? 1000),
+    findingGroups: (a) => get(a.session).handle.findingGroups(),
     listWatches: (a) => get(a.session).handle.watches(),
     addWatch: (a) => get(a.session).handle.addWatch(a.watch),
     removeWatch: (a) => {

@@ -12,6 +12,7 @@ import type {
 } from '../api/contract'
 import type { PageScope, StateView } from '../../sim/view'
 import type { RecordOptions as SessionRecordOptions } from '../session/types'
+import type { FindingGroups } from '../session/results'
 import type { FieldChange, FieldWatch, SavedWatch, Watch, WatchFindResult } from '../session/watch-types'
 import type { WhereStarter } from '../session/watch-find'
 
@@ -71,6 +72,8 @@ export interface SessionHandle {
   ): Promise<WatchFindResult>
   /** Every change of a watched value, with values before and after (see LabApi fieldChanges). */
   fieldChanges(field: FieldRef | FieldWatch, from?: number, to?: number, limit?: number): { changes: FieldChange[]; truncated: boolean }
+  /** The findings grouped by shadow page, with each zombie's lifetime (see LabApi findingGroups). */
+  findingGroups(): Promise<FindingGroups>
   watches(): SavedWatch[]
   addWatch(watch: Watch): SavedWatch
   removeWatch(id: number): void

@@ -181,3 +181,36 @@ export interface SqlTableInfo {
   /** One line: what a row is. */
   doc: string
 }
+
+/** Findings grouped by the shadow page they name, with each zombie's lifetime (finding-groups.ts). */
+export interface FindingGroup {
+  /** The shadow page; null for findings that name none. */
+  sp: number | null
+  /** Findings naming it. */
+  findings: number
+  /** Findings per rule. */
+  rules: Record<string, number>
+  /** Handled requests that re-reported it (its obsolete_root_kept findings). */
+  reports: number
+  first_seq: number
+  last_seq: number
+  /** vCPUs of its findings. */
+  vcpus: number[]
+  /** The zombie's lifetime (null fields: not a zombie, or not that far by the session's end). */
+  zapped_at: number | null
+  evicted_at: number | null
+  /** The vCPU and slot (1 + i = prev_roots[i]) whose reference was the last. */
+  evicted_from: { vcpu: number; slot: number } | null
+  uncounted_at: number | null
+  freed_at: number | null
+  /** Transitions during which it stayed counted in n_used_mmu_pages as a zombie (to the end if never uncounted). */
+  counted: number | null
+}
+
+export interface FindingGroups {
+  groups: FindingGroup[]
+  /** Pages that became zombies. */
+  zombies: number
+  /** Most zombies counted in n_used_mmu_pages at once, and the first seq at which that many were. */
+  peak: { count: number; seq: number } | null
+}

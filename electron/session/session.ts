@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto'
 import { statSync } from 'node:fs'
 import Database from 'better-sqlite3'
-import type { Bookmark, DensityResult, KernelEventRow, KernelSummary, SqlResult, TransitionRow } from './results'
+import type { Bookmark, DensityResult, FindingGroups, KernelEventRow, KernelSummary, SqlResult, TransitionRow } from './results'
 import { apply_transition } from '../../sim/apply'
 import { is_transition_kind, TRANSITION_KINDS, type Transition } from '../../sim/transitions'
 import { POLICIES, type kvm, type Op, type Policy } from '../../sim/types'
@@ -18,6 +18,7 @@ import { KIND_INDEX } from './codec'
 import { density } from './density'
 import { SessionError } from './errors'
 import { fieldChanges, fieldHistory } from './field-history'
+import { findingGroups } from './finding-groups'
 import { hasKernelTables, kernelEvents, kernelSummary, type KernelEventQuery } from './kernel-events'
 import { EXACT_MAX, exactLanes, LaneIndex, type LanesResult } from './lanes'
 import { readMeta } from './meta'
@@ -74,6 +75,7 @@ export class Session {
   /** The last state computed by stateAt (owned here; callers get clones). */
   private cached: { seq: number; state: kvm } | null = null
   private console: SqlConsole | null = null
+  private groups: Promise<FindingGroups> | null = null
   private closed = false
 
   constructor(path: string, opts: OpenOptions = {}) {
@@ -453,6 +455,20 @@ export class Session {
       }).seq))
       return { result, at: () => at, cancel: () => { stop = true } }
     }
+  }
+
+  /**
+   * The findings grouped by shadow page, with each zombie's lifetime (finding-groups.ts):
+   * computed once per open session (a pass over the chunks that yields while it runs).
+   */
+  findingGroups(): Promise<FindingGroups> {
+    if (this.groups) return this.groups
+    const p = findingGroups(this.db, this.store).catch((e: unknown) => {
+      this.groups = null
+      throw damaged(this.path, e)
+    })
+    this.groups = p
+    return p
   }
 
   /** The watches saved in the file, oldest first. */

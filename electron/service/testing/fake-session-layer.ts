@@ -118,6 +118,7 @@ function open(path: string): SessionHandle {
     // Watches: a stand-in that finds nothing and keeps its list in memory.
     findWatches: async (_w, from) => ({ seq: null, hits: [], reached: from, done: true }),
     fieldChanges: () => ({ changes: [], truncated: false }),
+    findingGroups: async () => ({ groups: [], zombies: 0, peak: null }),
     watches: () => [...watches],
     addWatch: (watch) => {
       const w = { id: watches.length + 1, watch, label: watch.type, enabled: true, created: '2026-01-01T00:00:00Z' }
