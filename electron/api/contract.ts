@@ -108,7 +108,11 @@ export const LAB_REQUESTS = {
    * page. With `roots` or `none` the result also says `shadow_pages_scope` and
    * `shadow_pages_total` (how many pages exist); the rest of the state is the same.
    */
-  stateAt: v.object({ session: sessionId, seq, pages: v.optional(v.picklist(['all', 'roots', 'none'] as const)) }),
+  stateAt: v.object({
+    session: sessionId, seq, pages: v.optional(v.picklist(['all', 'roots', 'none'] as const)),
+    /** Also the transition `seq` itself (null at seq 0), in the same answer: a step is one request. */
+    transition: v.optional(v.boolean()),
+  }),
   /** Transitions with from <= seq <= to, filtered, at most `limit` (default 500). */
   transitions: v.object({
     session: sessionId,
@@ -269,6 +273,9 @@ export interface StateDiffEntry {
   after: unknown
 }
 
+/** stateAt's answer: the state, and with `transition: true` the transition at that seq too. */
+export type StateAtResult = StateView & { transition?: TransitionRow | null }
+
 export interface RecordingStarted {
   recording: string
   out: string
@@ -281,7 +288,7 @@ export interface LabResults {
   openDefaultSession: SessionInfo
   closeSession: null
   sessionInfo: SessionInfo
-  stateAt: StateView
+  stateAt: StateAtResult
   transitions: TransitionRow[]
   transitionCount: { count: number; index_of_at: number | null }
   transitionsByIndex: TransitionRow[]

@@ -185,6 +185,16 @@ describe.each([
     expect(error(await fx.api.call('stateAt', { session: info.session, seq, pages: 'some' }))).toMatch(/^stateAt: pages: /)
   })
 
+  it('answers stateAt with the transition at that seq when asked (a step is one request)', async () => {
+    const info = value('openDefaultSession', await fx.api.call('openDefaultSession', {}))
+    const withT = value('stateAt', await fx.api.call('stateAt', { session: info.session, seq: 152, pages: 'roots', transition: true }))
+    const rows = value('transitions', await fx.api.call('transitions', { session: info.session, from: 152, to: 152, limit: 1 }))
+    expect(withT.transition).toEqual(rows[0])
+    const { transition: _t, ...view } = withT
+    expect(view).toEqual(value('stateAt', await fx.api.call('stateAt', { session: info.session, seq: 152, pages: 'roots' })))
+    expect(value('stateAt', await fx.api.call('stateAt', { session: info.session, seq: 0, transition: true })).transition).toBeNull()
+  })
+
   it('answers lanes for a seq range: every vCPU with its four slot lanes, and refuses a bad range', async () => {
     const info = value('openDefaultSession', await fx.api.call('openDefaultSession', {}))
     const r = value('lanes', await fx.api.call('lanes', { session: info.session, from: 0, to: info.transitions, columns: 800 }))

@@ -273,7 +273,12 @@ export function createLabService(opts: LabServiceOptions): LabService {
       return null
     },
     sessionInfo: (a) => infoOf(get(a.session)),
-    stateAt: (a) => get(a.session).handle.view(a.seq, { pages: a.pages ?? 'all' }),
+    stateAt: (a) => {
+      const h = get(a.session).handle
+      const view = h.view(a.seq, { pages: a.pages ?? 'all' })
+      if (!a.transition) return view
+      return { ...view, transition: a.seq > 0 ? h.transitions({ from: a.seq, to: a.seq, limit: 1 })[0] ?? null : null }
+    },
     transitions: (a) => get(a.session).handle.transitions({
       from: a.from, to: a.to, kinds: a.kinds, vcpu: a.vcpu, sp: a.sp, limit: a.limit ?? 500,
     }),

@@ -97,6 +97,8 @@ const REQ = 2
 const SLOTS = 4
 /** ... of every vCPU rather than of t.vcpu. */
 const ALL = 8
+/** Only the slots (of any vCPU) that hold the transition's sp: a zap turns its holders into zombies. */
+const SLOTS_OF_SP = 16
 const EFFECT: Record<string, number> = {
   kvm_exit: GUEST,
   vcpu_enter_guest: GUEST,
@@ -109,9 +111,9 @@ const EFFECT: Record<string, number> = {
   mmu_free_root_page: SLOTS,
   mmu_alloc_root: SLOTS,
   // a zap turns the slots holding the page into zombies; a new mmu_valid_gen makes roots obsolete
-  kvm_mmu_prepare_zap_page: SLOTS | ALL,
+  kvm_mmu_prepare_zap_page: SLOTS_OF_SP,
   kvm_mmu_zap_all_fast: SLOTS | ALL,
-  kvm_mmu_free_page: SLOTS | ALL,
+  kvm_mmu_free_page: SLOTS_OF_SP,
 }
 
 function slotOf(k: kvm, v: number, s: number): kvm_mmu_root_info {
@@ -161,6 +163,12 @@ class LaneTracker {
     apply_transition(this.k, t)
     const e = EFFECT[t.kind]
     if (e === undefined) return
+    if (e === SLOTS_OF_SP) {
+      // only a slot that holds this page can change (most zaps are of pages no slot holds)
+      const sp = (t as { sp: number }).sp
+      for (let i = 0; i < this.slotSp.length; i++) if (this.slotSp[i] === sp) this.look((i / NSLOTS) | 0, SLOTS, t.seq)
+      return
+    }
     if (e & ALL || t.vcpu === null) {
       for (let v = 0; v < this.nv; v++) this.look(v, e, t.seq)
     } else this.look(t.vcpu, e, t.seq)

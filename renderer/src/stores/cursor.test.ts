@@ -8,6 +8,7 @@ import { useSessionStore } from './session'
 const INFO = { session: 's1', path: '/tmp/a.rootlab', transitions: 100, vcpus: 2, policy: 'free-obsolete' }
 const stateAt = (a: Record<string, unknown>) => ({
   seq: a.seq, vcpus: [], shadow_pages: [], mmu_valid_gen: 0, n_used_mmu_pages: 0, n_max_mmu_pages: 64, stats: {}, counters: {}, findings: 0,
+  ...(a.transition ? { transition: (a.seq as number) > 0 ? { seq: a.seq, op: 1, kind: 'kvm_mmu_prepare_zap_page', vcpu: 0, sp: 3 } : null } : {}),
 })
 
 let bridge: FakeBridge
@@ -48,9 +49,8 @@ describe('useCursorStore', () => {
     await cursor.goTo(10)
     const before = bridge.calls.length
     await cursor.stepForward()
-    const names = bridge.calls.slice(before).map((c) => c.name)
-    expect(names).toContain('stateAt')
-    expect(names).not.toContain('diff')
+    // one request: the state with its transition; the diff is computed here
+    expect(bridge.calls.slice(before)).toEqual([{ name: 'stateAt', args: { session: 's1', seq: 11, pages: 'roots', transition: true } }])
     expect(cursor.current?.seq).toBe(11)
   })
 
@@ -70,11 +70,11 @@ describe('useCursorStore', () => {
     const cursor = useCursorStore()
     bridge.hold = true
     const n = bridge.calls.length
-    const a = cursor.goTo(5) // calls n, n+1, n+2
-    const b = cursor.goTo(6) // calls n+3, n+4, n+5
+    const a = cursor.goTo(5) // calls n (diff), n+1 (stateAt)
+    const b = cursor.goTo(6) // calls n+2, n+3
     await flush()
     // the newer moment answers first, then the older one
-    await bridge.releaseInOrder([n + 3, n + 4, n + 5, n, n + 1, n + 2])
+    await bridge.releaseInOrder([n + 2, n + 3, n, n + 1])
     await Promise.all([a, b])
     expect(cursor.seq).toBe(6)
     expect(cursor.state?.seq).toBe(6)
@@ -169,7 +169,7 @@ describe('useCursorStore: which shadow pages it asks for', () => {
     expect(cursor.state?.shadow_pages_scope).toBeUndefined()
     expect(cursor.diff).toBe(diffBefore) // the same moment: what changed is kept
     await cursor.stepForward()
-    expect(stateCalls(n).at(-1)).toEqual({ session: 's1', seq: 11, pages: 'all' })
+    expect(stateCalls(n).at(-1)).toEqual({ session: 's1', seq: 11, pages: 'all', transition: true })
     release()
     release() // twice is once
     expect(cursor.pageScope).toBe('roots')

@@ -22,6 +22,7 @@ import { computed, ref, shallowRef } from 'vue'
 import type { StateDiffEntry, StateView, TransitionRow } from '../../../electron/api/contract'
 import { lab } from '../api/lab'
 import { changedPaths } from '../lib/changed-paths'
+import { shareUnchanged } from '../lib/stable-state'
 import { diffStates } from '../lib/state-diff'
 import { useSessionStore } from './session'
 
@@ -103,12 +104,12 @@ export const useCursorStore = defineStore('cursor', () => {
     const client = lab()
     // while playing, the transition comes with every state, so that the inspector shows the
     // same moment as the cards in every frame (even when playing fast enough to skip diffs)
-    const withRow = (detail || playing.value) && s > 0
-    const rowsP = withRow ? client.transitions({ session: sid, from: s, to: s, limit: 1 }) : null
+    const withRow = detail || playing.value
     const prev = state.value
     const localDiff = detail && prev !== null && prev.seq === s - 1
     let diffP = detail && s > 0 && !localDiff ? client.diff({ session: sid, a: s - 1, b: s }) : null
-    const st = await client.stateAt({ session: sid, seq: s, pages: pageScope.value })
+    // the transition comes in the same answer as the state: a step is one request
+    const st = await client.stateAt({ session: sid, seq: s, pages: pageScope.value, ...(withRow ? { transition: true } : {}) })
     if (session.id !== sid || token <= applied) return
     if (!st.ok) {
       error.value = st.error
@@ -117,16 +118,16 @@ export const useCursorStore = defineStore('cursor', () => {
     const local = localDiff && prev ? diffStates(prev, st.value) : null
     // the two page lists could not be compared: ask the Node side, which has every page
     if (localDiff && !local) diffP = client.diff({ session: sid, a: s - 1, b: s })
-    // The state, its transition and what it changed are shown together (one render): the
-    // transition request was sent first and is answered first, so this costs no extra wait.
-    const [rows, df] = await Promise.all([rowsP, diffP])
+    // The state, its transition and what it changed are shown together (one render).
+    const df = diffP ? await diffP : null
     if (session.id !== sid || token <= applied) return
     applied = token
     error.value = null
-    state.value = st.value
+    // what did not change keeps its objects: the cards of unchanged vCPUs do not re-render
+    state.value = shareUnchanged(state.value, st.value)
     if (pageScope.value === 'all' && st.value.shadow_pages_scope) void refreshPages()
     if (s === 0) current.value = null
-    else if (rows) current.value = rows.ok ? (rows.value[0] ?? null) : null
+    else if (withRow) current.value = st.value.transition ?? null
     if (!detail && s !== 0) return
     diff.value = local ?? (df?.ok ? df.value : [])
   }
