@@ -5,6 +5,7 @@
  *   node bench/run.js          all benchmarks
  *   node bench/run.js sim      the model alone (npm run bench:sim)
  *   node bench/run.js session  the session database
+ *   node bench/run.js sql      SQL over the session (query latencies at 100k / 1M / 10M)
  *   node bench/run.js fuzz     rootlab fuzz (npm run bench:fuzz; needs npm run build)
  */
 import { build } from 'esbuild'
@@ -20,6 +21,7 @@ const suites = {
   sim: { entry: 'bench/sim.ts', fn: 'benchSim' },
   session: { entry: 'bench/session.ts', fn: 'benchSession' },
   fuzz: { entry: 'bench/fuzz.ts', fn: 'benchFuzz' },
+  sql: { entry: 'bench/sql.ts', fn: 'benchSql' },
 }
 const wanted = process.argv[2] ? [process.argv[2]] : Object.keys(suites)
 for (const name of wanted) {

@@ -81,7 +81,13 @@ export interface SqlTableSource {
 // better-sqlite3's internal table path
 
 type Row = unknown[]
-type Generator_ = (...args: unknown[]) => Generator<Row>
+/**
+ * The rows of one scan. A plain function returning the scan's generator (not a generator that
+ * delegates with yield*: that is one more generator resume per row, and the native side calls
+ * next() once per row anyway).
+ */
+type Generator_ = (...args: unknown[]) => Iterator<Row>
+const noRows = (): Iterator<Row> => ([] as Row[])[Symbol.iterator]()
 /** What a module factory returns to the native side (lib/methods/table.js parseTableDefinition). */
 type NativeTableDef = [sql: string, rows: Generator_, parameters: string[], safeIntegers: number, directOnly: boolean]
 interface NativeDb {
@@ -275,7 +281,7 @@ function registerVariant(db: Database.Database, store: ChunkStore, mask: number)
   const { params, visible, columns } = variantColumns(mask)
   const layout = new RowLayout([...params, ...columns])
   const pushed = params.slice(0, visible) as Pushed[]
-  defineModule(db, variantName(mask), params, visible, columns, function* rows(...args: unknown[]) {
+  defineModule(db, variantName(mask), params, visible, columns, (...args: unknown[]) => {
     const spec: ScanSpec = { from: 1, to: store.total }
     const fixed: [number, unknown][] = []
     for (let i = 0; i < params.length; i++) {
@@ -285,10 +291,10 @@ function registerVariant(db: Database.Database, store: ChunkStore, mask: number)
       const name = i < visible ? pushed[i]! : params[i]!
       if (name === 'kind') {
         spec.kinds = kindSet(v)
-        if (!spec.kinds.size) return
+        if (!spec.kinds.size) return noRows()
         continue
       }
-      if (!isInt(v)) return // an integer column never equals a non-integer
+      if (!isInt(v)) return noRows() // an integer column never equals a non-integer
       if (name === 'seq') {
         spec.from = Math.max(spec.from, v)
         spec.to = Math.min(spec.to, v)
@@ -297,14 +303,14 @@ function registerVariant(db: Database.Database, store: ChunkStore, mask: number)
       else if (name === 'vcpu') spec.vcpu = v
       else if (name === 'sp') spec.sp = v
     }
-    yield* scanRows(store, spec, layout, layout.newRow(fixed))
+    return scanRows(store, spec, layout, layout.newRow(fixed))
   })
 }
 
 /** transitions_in(from, to [, kind [, vcpu [, sp]]]). */
 function registerTransitionsIn(db: Database.Database, store: ChunkStore): void {
   const layout = new RowLayout([...IN_PARAMS, ...TRANSITION_COLUMNS])
-  defineModule(db, 'transitions_in', IN_PARAMS, 0, TRANSITION_COLUMNS, function* rows(from, to, kind, vcpu, sp) {
+  defineModule(db, 'transitions_in', IN_PARAMS, 0, TRANSITION_COLUMNS, (from, to, kind, vcpu, sp) => {
     const spec: ScanSpec = { from: 1, to: store.total }
     if (from !== undefined) {
       if (!isInt(from)) throw new SessionError(`transitions_in: from must be an integer seq, got ${String(from)}`)
@@ -329,7 +335,7 @@ function registerTransitionsIn(db: Database.Database, store: ChunkStore): void {
       if (!isInt(sp)) throw new SessionError(`transitions_in: sp must be an integer (0 = any), got ${String(sp)}`)
       spec.sp = sp
     }
-    yield* scanRows(store, spec, layout, layout.newRow([[0, from], [1, to], [2, kind], [3, vcpu], [4, sp]]))
+    return scanRows(store, spec, layout, layout.newRow([[0, from], [1, to], [2, kind], [3, vcpu], [4, sp]]))
   })
 }
 
