@@ -3,6 +3,8 @@
  * bookmarks, exports. Every method is synchronous and throws SessionError with one sentence
  * naming the file or the argument; a damaged file is reported, never crashed on.
  */
+import { quote } from '../../sim/quote'
+import { metaProblem } from './meta-check'
 import { createHash } from 'node:crypto'
 import { statSync } from 'node:fs'
 import Database from 'better-sqlite3'
@@ -89,8 +91,10 @@ export class Session {
         if (!this.meta.has(key)) throw new SessionError(`${fileLabel(path)} is damaged (meta "${key}" is missing)`)
       }
       if (!(POLICIES as readonly string[]).includes(this.meta.get('policy') ?? '')) {
-        throw new SessionError(`${fileLabel(path)} is damaged (unknown policy "${this.meta.get('policy')}")`)
+        throw new SessionError(`${fileLabel(path)} is damaged (unknown policy ${quote(this.meta.get('policy'))})`)
       }
+      const bad = metaProblem(this.meta)
+      if (bad) throw new SessionError(`${fileLabel(path)} is damaged (${bad})`)
       this.store = new ChunkStore(this.db, path)
       this.checkpoints = new CheckpointReader(this.db, fileLabel(path), this.store.checksums, Number(this.meta.get('n_max_mmu_pages') ?? NaN))
       // Reading the initial checkpoint proves the file's state data is readable.

@@ -342,6 +342,26 @@ export function sessionCases(seed: number): BadInputCase[] {
     ['an altered table', (p) => alterTable(p), [['info']]],
     ['cut to half its size', (p) => truncateFile(p), [['info'], ['events', '--json']]],
   ]
+  // Meta values edited by hand: text where numbers and JSON belong.
+  const meta: [string, string][] = [
+    ['vcpus', 'abc'], ['vcpus', '4000000000'], ['vcpus', '0'], ['complete', '2'], ['params', '{'], ['params', '[1]'],
+    ['n_max_mmu_pages', '-5'], ['n_max_mmu_pages', '99999999999'], ['seed', '1e400'], ['policy', `evil${'\u001b[2J'.repeat(100)}`],
+  ]
+  for (const [key, value] of meta) {
+    cases.push({
+      name: `session: meta ${key} = ${JSON.stringify(value.slice(0, 20))}`, argv: ['info', 's.rootlab'],
+      setup: (d, b) => {
+        copyFileSync(b.session, join(d, 's.rootlab'))
+        const db = new Database(join(d, 's.rootlab'))
+        try {
+          db.prepare('UPDATE meta SET value = ? WHERE key = ?').run(value, key)
+        } finally {
+          db.close()
+        }
+      },
+      message: new RegExp(`s\\.rootlab is damaged \\((meta "${key}" must be|unknown policy "evil\\\\u001b\\[2J[^"]{60,}…\\)$)`),
+    })
+  }
   for (const [what, damage, commands] of damaged) {
     for (const cmd of commands) {
       cases.push({
