@@ -58,7 +58,8 @@ export function openInput(path: string, what: string): { fd: number; size: numbe
 export function readInputText(path: string, what: string, maxBytes: number): string {
   const { fd, size } = openInput(path, what)
   try {
-    const tooLarge = (n: number) => new InputFileError(`${path} is ${formatSize(n)}: a ${what} file may be at most ${formatSize(maxBytes)}`)
+    const bytes = (n: number) => `${n.toLocaleString('en-US')} bytes`
+    const tooLarge = (n: number) => new InputFileError(`${path} is ${n > 2 * maxBytes ? formatSize(n) : bytes(n)}: a ${what} file may be at most ${bytes(maxBytes)} (${formatSize(maxBytes)})`)
     if (size > maxBytes) throw tooLarge(size)
     // Read to the end, but never past the limit (the file may grow while it is read).
     const buf = Buffer.alloc(Math.min(maxBytes + 1, Math.max(size, 64 * 1024)))

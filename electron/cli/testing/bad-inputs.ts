@@ -112,8 +112,8 @@ export function scriptCases(seed: number): BadInputCase[] {
   const rec = (f: string) => ['record', '--script', f, '--out', 'out.rootlab']
   const cases: BadInputCase[] = [
     ...fileKinds('script', rec),
-    { name: 'script: 60 MB (sparse)', argv: rec('big.json'), setup: (d) => sparse(join(d, 'big.json'), 60_000_000), message: /big\.json is 60 MB: a script file may be at most 50 MB/ },
-    { name: 'script: one byte over 50 MB', argv: rec('big.json'), setup: (d) => sparse(join(d, 'big.json'), 50_000_001), message: /at most 50 MB/ },
+    { name: 'script: 60 MB (sparse)', argv: rec('big.json'), setup: (d) => sparse(join(d, 'big.json'), 60_000_000), message: /big\.json is 60,000,000 bytes: a script file may be at most 50,000,000 bytes \(50 MB\)/ },
+    { name: 'script: one byte over 50 MB', argv: rec('big.json'), setup: (d) => sparse(join(d, 'big.json'), 50_000_001), message: /big\.json is 50,000,001 bytes: a script file may be at most 50,000,000 bytes \(50 MB\)/ },
   ]
   // Huge, negative, fractional and mistyped numbers.
   for (const v of ['4000000000', '1e308', '-1', '0', '1.5', '"4"', 'null', 'true', '[]', '{}', '-0', '65']) {
@@ -262,7 +262,7 @@ export function traceCases(seed: number): BadInputCase[] {
       message: /t\.txt: the trace has a marker for op 4000000000, but the script has 60 ops/,
     },
     { name: 'trace: a script given with --script that is /dev/zero', argv: imp('t.txt', '--script', '/dev/zero'), setup: (d, b) => copyFileSync(b.trace, join(d, 't.txt')), message: /\/dev\/zero is a character device, not a script file/ },
-    { name: 'trace: a 60 MB script', argv: imp('t.txt', '--script', 'big.json'), setup: (d, b) => { copyFileSync(b.trace, join(d, 't.txt')); sparse(join(d, 'big.json'), 60_000_000) }, message: /big\.json is 60 MB: a script file may be at most 50 MB/ },
+    { name: 'trace: a 60 MB script', argv: imp('t.txt', '--script', 'big.json'), setup: (d, b) => { copyFileSync(b.trace, join(d, 't.txt')); sparse(join(d, 'big.json'), 60_000_000) }, message: /big\.json is 60,000,000 bytes: a script file may be at most 50,000,000 bytes \(50 MB\)/ },
   ]
   const r = prng(seed)
   for (let i = 0; i < 4; i++) {
