@@ -273,6 +273,9 @@ test('opening a corrupt file shows the clear error', async ({ lab, page }) => {
 })
 
 test('the debugger has no serious or critical accessibility violations', async ({ lab, page }) => {
+  // Six full axe passes over a page of a few thousand nodes: about 20 s on a quiet 2-core
+  // machine, three times that under load; the check is what matters here, not its speed.
+  test.setTimeout(240_000)
   await lab.open()
   await click(page, 'Next root zap')
   const check = async (where: string): Promise<void> => {
