@@ -55,7 +55,7 @@ describe('rootlab import, bounded', () => {
     writeFileSync(tmp.file('p.txt'), syntheticTrace(marked))
     const tty = capture()
     expect(await runImport([tmp.file('p.txt'), '--script', tmp.file('p.json'), '--out', tmp.file('p1.rootlab')], tty, true)).toBe(0)
-    expect(tty.stderr).toMatch(/\rimport \[[#.]{30}\]\s+\d+%  reading the trace/)
+    expect(tty.stderr).toMatch(/\rimport \[[#.]{30}\]\s+\d+% {2}reading the trace/)
     expect(tty.stderr).toMatch(/comparing with the model/)
     expect(tty.stderr.endsWith('\r\u001b[K')).toBe(true)
     const pipe = capture()
