@@ -41,6 +41,9 @@ export default defineConfig({
     build: {
       outDir: resolve(here, 'out/renderer'),
       rollupOptions: { input: resolve(here, 'renderer/index.html') },
+      // electron-vite leaves the renderer unminified; minified it is half the bytes to load and
+      // parse before the first frame (the browser viewer loads it over HTTP)
+      minify: true,
     },
   },
 })
