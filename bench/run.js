@@ -7,6 +7,7 @@
  *   node bench/run.js session  the session database
  *   node bench/run.js sql      SQL over the session (query latencies at 100k / 1M / 10M)
  *   node bench/run.js fuzz     rootlab fuzz (npm run bench:fuzz; needs npm run build)
+ *   node bench/run.js import   rootlab import of large traces (builds the CLI)
  */
 import { build } from 'esbuild'
 import { mkdirSync } from 'node:fs'
@@ -22,6 +23,7 @@ const suites = {
   session: { entry: 'bench/session.ts', fn: 'benchSession' },
   fuzz: { entry: 'bench/fuzz.ts', fn: 'benchFuzz' },
   sql: { entry: 'bench/sql.ts', fn: 'benchSql' },
+  import: { entry: 'bench/import.ts', fn: 'benchImport' },
 }
 const wanted = process.argv[2] ? [process.argv[2]] : Object.keys(suites)
 for (const name of wanted) {

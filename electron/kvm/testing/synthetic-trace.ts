@@ -20,8 +20,12 @@ function eventLine(e: MmuEvent, ts: string): string {
   return `${prefix}${e.kind}: sp gen ${e.gen} gfn ${e.gfn.toString(16)} l${e.level} 8-byte q0 wux${e.invalid ? ' invalid' : ''} nxe ad root ${e.root_count} sync${tail}`
 }
 
-/** The trace of `script` (alignment: how the traced host ran each op; see op-groups.ts). */
-export function syntheticTrace(script: Script, alignment: Alignment = 'reentry'): string {
+/**
+ * The trace of `script` (alignment: how the traced host ran each op; see op-groups.ts).
+ * `noisePerOp` adds that many kvm_emulate_insn lines per op, as a PVM host's trace has (lines the
+ * import reads and counts but does not keep): a trace of realistic bytes per op.
+ */
+export function syntheticTrace(script: Script, alignment: Alignment = 'reentry', noisePerOp = 0): string {
   const groups = scriptOpGroups(script.ops, script.vcpus, alignment)
   const run = runModel(groups, { vcpus: script.vcpus, n_max_mmu_pages: 1024, keepTransitions: false })
   const lines = ['# tracer: nop', '#']
@@ -31,6 +35,7 @@ export function syntheticTrace(script: Script, alignment: Alignment = 'reentry')
   mark(`rootlab script 0 vcpus ${script.vcpus}`)
   run.byGroup.forEach((events, i) => {
     mark(`rootlab op ${i}`)
+    for (let k = 0; k < noisePerOp; k++) lines.push(`         python3-${PID}   [000] .....  ${ts()}: kvm_emulate_insn: 0:${(0x600000 + k * 2).toString(16)}:e6 10 (prot64)`)
     for (const e of events) lines.push(eventLine(e, ts()))
   })
   mark('rootlab teardown')
