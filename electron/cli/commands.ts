@@ -48,7 +48,7 @@ export const COMMANDS: Command[] = [
       if (!loader) throw new Error('rootlab serve is not part of this build')
       const m = (await loader()) as ServeModule
       return {
-        help: 'Usage: rootlab serve [FILE] [--port N]\n\nServes the debugger and the LabApi on 127.0.0.1 and prints the URL, which carries\na random token (ROOTLAB_TOKEN sets it); API requests need it (the cookie the page gets, or\nAuthorization: Bearer TOKEN).\n',
+        help: 'Usage: rootlab serve [FILE] [--port N] [--sql-timeout S]\n\nServes the debugger and the LabApi on 127.0.0.1 and prints the URL, which carries\na random token (ROOTLAB_TOKEN sets it); API requests need it (the cookie the page gets, or\nAuthorization: Bearer TOKEN).\n  --sql-timeout S   the SQL console\'s default deadline in seconds (default 2, at most 600)\n',
         run: (argv) => m.runServe(argv),
       }
     },
