@@ -300,6 +300,38 @@ describe.each([
     expect(value('listBookmarks', await fx.api.call('listBookmarks', { session }))).not.toContainEqual(b)
   })
 
+  it('answers SQL over every transition and moment, stops a query at its deadline or on cancel, lists the tables', async () => {
+    const { session, vcpus } = value('openDefaultSession', await fx.api.call('openDefaultSession', {}))
+    const zaps = value('sqlQuery', await fx.api.call('sqlQuery', {
+      session, sql: "SELECT seq, root_count FROM transitions WHERE kind = 'kvm_mmu_prepare_zap_page' AND root_count > 1 LIMIT 5",
+    }))
+    expect(zaps.columns).toEqual(['seq', 'root_count'])
+    expect(zaps.rows).toHaveLength(5)
+    for (const [, rc] of zaps.rows) expect(rc).toBeGreaterThan(1)
+    const seq = zaps.rows[0]![0] as number
+    const roots = value('sqlQuery', await fx.api.call('sqlQuery', { session, sql: `SELECT vcpu, slot, sp FROM roots_at(${seq})` }))
+    const view = value('stateAt', await fx.api.call('stateAt', { session, seq }))
+    expect(roots.rows).toEqual(view.vcpus.flatMap((v) => [v.root, ...v.prev_roots].map((s, i) => [v.id, i ? `prev_roots[${i - 1}]` : 'root', s.sp])))
+    expect(roots.rows).toHaveLength(vcpus * 4)
+
+    const hang = 'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c'
+    const stuck = fx.api.call('sqlQuery', { session, sql: hang, timeoutMs: 1500 })
+    await new Promise((r) => setTimeout(r, 300))
+    expect(value('sessionInfo', await fx.api.call('sessionInfo', { session })).session).toBe(session) // answered meanwhile
+    expect(error(await stuck)).toBe('the SQL query ran past its deadline of 1500 ms and was stopped')
+    const long = fx.api.call('sqlQuery', { session, sql: hang, timeoutMs: 60_000, id: 'c-1' })
+    await new Promise((r) => setTimeout(r, 300))
+    expect(value('cancelSql', await fx.api.call('cancelSql', { session, id: 'c-1' }))).toBe(true)
+    expect(error(await long)).toBe('the SQL query was cancelled')
+    expect(value('cancelSql', await fx.api.call('cancelSql', { session, id: 'c-1' }))).toBe(false)
+
+    const tables = value('sqlTables', await fx.api.call('sqlTables', { session }))
+    expect(tables.map((t) => t.name)).toEqual(expect.arrayContaining(['transitions', 'transitions_in', 'roots_at', 'pages_at', 'findings', 'operations']))
+    expect(tables.find((t) => t.name === 'roots_at')).toMatchObject({ type: 'function', args: ['seq'], columns: ['vcpu', 'slot', 'pgd', 'hpa', 'sp', 'root_count', 'invalid', 'obsolete'] })
+    expect(error(await fx.api.call('sqlQuery', { session, sql: 'SELECT 1', timeoutMs: 0 }))).toMatch(/^sqlQuery: timeoutMs: /)
+    expect(error(await fx.api.call('cancelSql', { session, id: 'a b' }))).toMatch(/^cancelSql: id: .*query id/)
+  })
+
   it('continues to watches, lists changes with values, and keeps watches in the file', async () => {
     const { session } = value('openDefaultSession', await fx.api.call('openDefaultSession', {}))
     const w = { type: 'slot', vcpu: 1, slot: 1 }
