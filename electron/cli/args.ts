@@ -4,6 +4,7 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { UsageError } from './io'
+import { clip } from '../../sim/quote'
 
 export type Options = NonNullable<ParseArgsConfig['options']>
 
@@ -19,7 +20,7 @@ export function parse(argv: string[], options: Options, positionals: { min: numb
   } catch (e) {
     const msg = (e as Error).message
     const m = /Unknown option '([^']+)'/.exec(msg)
-    if (m) throw new UsageError(`unknown option ${m[1]}`)
+    if (m) throw new UsageError(`unknown option ${clip(m[1]!)}`)
     const v = /Option '([^']+)' argument missing/.exec(msg)
     if (v) throw new UsageError(`option ${(v[1] ?? '').split(',').pop()!.trim().replace(/ <value>$/, '')} needs a value`)
     throw new UsageError(msg.split('\n')[0]!.replace(/\.$/, ''))
@@ -27,7 +28,7 @@ export function parse(argv: string[], options: Options, positionals: { min: numb
   const values = r.values as Record<string, string | boolean | undefined>
   if (values.help) return { values, positionals: r.positionals }
   if (r.positionals.length < positionals.min) throw new UsageError(`missing ${positionals.names}`)
-  if (r.positionals.length > positionals.max) throw new UsageError(`unexpected argument "${r.positionals[positionals.max]}"`)
+  if (r.positionals.length > positionals.max) throw new UsageError(`unexpected argument "${clip(r.positionals[positionals.max]!)}"`)
   return { values, positionals: r.positionals }
 }
 
@@ -36,9 +37,9 @@ export function intFlag(values: Parsed['values'], name: string, min: number, max
   const raw = values[name]
   if (raw === undefined) return undefined
   const s = String(raw)
-  if (!/^-?\d+$/.test(s)) throw new UsageError(`--${name} must be an integer, got "${s}"`)
+  if (!/^-?\d+$/.test(s)) throw new UsageError(`--${name} must be an integer, got "${clip(s)}"`)
   const n = Number(s)
-  if (!Number.isSafeInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be an integer from ${min} to ${max}, got ${s}`)
+  if (!Number.isSafeInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be an integer from ${min} to ${max}, got ${clip(s)}`)
   return n
 }
 
@@ -48,6 +49,8 @@ export function seqFlag(values: Parsed['values'], name: string, allowEnd: boolea
   if (raw === undefined) return undefined
   const s = String(raw)
   if (allowEnd && s === 'end') return 'end'
-  if (!/^\d+$/.test(s)) throw new UsageError(`--${name} must be a transition number${allowEnd ? ' (0 = initial state) or "end"' : ''}, got "${s}"`)
+  if (!/^\d+$/.test(s) || !Number.isSafeInteger(Number(s))) {
+    throw new UsageError(`--${name} must be a transition number${allowEnd ? ' (0 = initial state) or "end"' : ''}, got "${clip(s)}"`)
+  }
   return Number(s)
 }

@@ -18,7 +18,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { tempDir } from '../session/testing/fixtures'
-import { makeBase, scriptCases, sessionCases, traceCases, type BadInputCase, type CorpusBase } from './testing/bad-inputs'
+import { argumentCases, makeBase, scriptCases, sessionCases, traceCases, type BadInputCase, type CorpusBase } from './testing/bad-inputs'
 
 const ROOT = join(import.meta.dirname, '..', '..')
 const CLI_DIR = join(ROOT, 'out', 'corpus-cli')
@@ -142,7 +142,7 @@ afterAll(() => {
   tmp.cleanup()
 })
 
-const cases: BadInputCase[] = [...scriptCases(SEED), ...traceCases(SEED), ...sessionCases(SEED)]
+const cases: BadInputCase[] = [...scriptCases(SEED), ...traceCases(SEED), ...sessionCases(SEED), ...argumentCases()]
 
 describe.concurrent(`the bad-input corpus (seed ${SEED})`, () => {
   let n = 0

@@ -2,6 +2,7 @@
  * `rootlab serve [FILE] [--port N]` arguments (cli-contract.md). Anything else is a usage error,
  * `--host` in particular: the viewer never listens on another interface than 127.0.0.1.
  */
+import { clip } from '../../sim/quote'
 
 export interface ServeArgs {
   file: string | null
@@ -26,7 +27,7 @@ export function parseServeArgs(argv: string[]): ServeArgs {
     else if (a === '--port' || a.startsWith('--port=')) {
       const raw = a.includes('=') ? a.slice('--port='.length) : argv[++i]
       if (raw === undefined) throw new UsageError('serve: --port needs a number (0-65535; 0 = any free port)')
-      if (!/^\d{1,5}$/.test(raw) || Number(raw) > 65535) throw new UsageError(`serve: --port ${raw} is not a port number (0-65535)`)
+      if (!/^\d{1,5}$/.test(raw) || Number(raw) > 65535) throw new UsageError(`serve: --port ${clip(raw)} is not a port number (0-65535)`)
       out.port = Number(raw)
     } else if (a === '--sql-timeout' || a.startsWith('--sql-timeout=')) {
       const raw = a.includes('=') ? a.slice('--sql-timeout='.length) : argv[++i]
@@ -38,9 +39,9 @@ export function parseServeArgs(argv: string[]): ServeArgs {
     } else if (a === '--host' || a.startsWith('--host=') || a === '--bind' || a.startsWith('--bind=')) {
       throw new UsageError(`serve: ${a.split('=')[0]} is not supported; the viewer listens on 127.0.0.1 only`)
     } else if (a.startsWith('-') && a !== '-') {
-      throw new UsageError(`serve: unknown option ${a}`)
+      throw new UsageError(`serve: unknown option ${clip(a)}`)
     } else if (out.file === null) out.file = a
-    else throw new UsageError(`serve: one FILE at most (got ${out.file} and ${a})`)
+    else throw new UsageError(`serve: one FILE at most (got ${clip(out.file)} and ${clip(a)})`)
   }
   return out
 }

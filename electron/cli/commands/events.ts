@@ -6,6 +6,7 @@ import { eventJson, HEX_FIELDS } from '../../session/transition-json'
 import { intFlag, parse, seqFlag } from '../args'
 import { hex, table } from '../format'
 import { UsageError, type Io } from '../io'
+import { clip } from '../../../sim/quote'
 
 /** A transition as `events --json` prints it (the session layer's, shared with SQL's `fields`). */
 export { eventJson }
@@ -100,7 +101,7 @@ export function run(argv: string[], io: Io): number {
   if (rootZaps && values.kind !== undefined) throw new UsageError('give either --kind or --root-zaps, not both')
   const kinds = rootZaps ? ['kvm_mmu_prepare_zap_page'] : values.kind === undefined ? undefined : String(values.kind).split(',').map((k) => k.trim()).filter(Boolean)
   for (const k of kinds ?? []) {
-    if (!(TRANSITION_KINDS as readonly string[]).includes(k)) throw new UsageError(`unknown kind "${k}" (allowed: ${TRANSITION_KINDS.join(', ')})`)
+    if (!(TRANSITION_KINDS as readonly string[]).includes(k)) throw new UsageError(`unknown kind "${clip(k)}" (allowed: ${TRANSITION_KINDS.join(', ')})`)
   }
   const vcpu = intFlag(values, 'vcpu', 0, 63)
   const from = seqFlag(values, 'from', false) as number | undefined

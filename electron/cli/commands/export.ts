@@ -4,6 +4,7 @@ import { parse } from '../args'
 import { num } from '../format'
 import { UsageError, type Io } from '../io'
 import { ProgressBar } from '../progress'
+import { clip } from '../../../sim/quote'
 
 export const help = `Usage: rootlab export FILE --format db|perfetto|flat --out OUT [--force]
 
@@ -27,7 +28,7 @@ export function run(argv: string[], io: Io): number {
   }
   const format = values.format as string | undefined
   if (format === undefined) throw new UsageError('--format db|perfetto|flat is required')
-  if (format !== 'db' && format !== 'perfetto' && format !== 'flat') throw new UsageError(`unknown format "${format}" (allowed: db, perfetto, flat)`)
+  if (format !== 'db' && format !== 'perfetto' && format !== 'flat') throw new UsageError(`unknown format "${clip(format)}" (allowed: db, perfetto, flat)`)
   const out = values.out as string | undefined
   if (!out) throw new UsageError('--out OUT is required')
   const s = openSession(positionals[0]!)

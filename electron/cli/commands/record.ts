@@ -8,6 +8,7 @@ import { num, table } from '../format'
 import { readScriptFile } from '../input-file'
 import { UsageError, type Io } from '../io'
 import { ProgressBar } from '../progress'
+import { clip } from '../../../sim/quote'
 
 export const help = `Usage: rootlab record [--scenario NAME | --script FILE] [--policy P] [--vcpus N] [--steps N]
                       [--seed N] [--processes N] --out FILE [--force] [--json]
@@ -39,7 +40,7 @@ export function run(argv: string[], io: Io): number {
   const out = values.out as string | undefined
   if (!out) throw new UsageError('--out FILE is required')
   const policy = (values.policy as string | undefined) ?? 'free-obsolete'
-  if (!(POLICIES as readonly string[]).includes(policy)) throw new UsageError(`unknown policy "${policy}" (allowed: ${POLICIES.join(', ')})`)
+  if (!(POLICIES as readonly string[]).includes(policy)) throw new UsageError(`unknown policy "${clip(policy)}" (allowed: ${POLICIES.join(', ')})`)
   if (values.scenario !== undefined && values.script !== undefined) throw new UsageError('give either --scenario or --script, not both')
 
   let source: RecordSource

@@ -298,6 +298,18 @@ function foreignSqlite(path: string, sql: string, appId?: number): void {
   }
 }
 
+/** Arguments a user could type or a script could pass: cut and escaped in the usage error (exit 2). */
+export function argumentCases(): BadInputCase[] {
+  const esc = '\u001b]0;pwned\u0007\ncomplete: yes'
+  return [
+    { name: 'arguments: a 100,000-character kind', argv: ['events', 'x.rootlab', '--kind', 'k'.repeat(100_000)], exit: 2, message: /unknown kind "k{80}…" \(allowed: / },
+    { name: 'arguments: control characters in a policy', argv: ['record', '--out', 'o.rootlab', '--policy', `${esc}${'p'.repeat(1000)}`], exit: 2, message: /unknown policy "\\u001b\]0;pwned\\u0007\\u000acomplete: yesp*…" \(allowed: / },
+    { name: 'arguments: control characters in an extra argument', argv: ['info', 'a.rootlab', `b${esc}`], exit: 2, message: /unexpected argument "b\\u001b\]0;pwned\\u0007\\u000acomplete: yes"/ },
+    { name: 'arguments: a seq of 10,000 digits', argv: ['inspect', 'x.rootlab', '--at', '9'.repeat(10_000)], exit: 2, message: /--at must be a transition number \(0 = initial state\) or "end", got "9{80}…"/ },
+    { name: 'arguments: an integer flag of 10,000 digits', argv: ['events', 'x.rootlab', '--limit', '9'.repeat(10_000)], exit: 2, message: /--limit must be an integer from 0 to \d+, got 9{80}…/ },
+  ]
+}
+
 /** Session files the reading commands must refuse. */
 export function sessionCases(seed: number): BadInputCase[] {
   const cases: BadInputCase[] = [
