@@ -33,6 +33,18 @@ export const rendererBoundary = {
   ],
 }
 
+/**
+ * renderer/ (its tests aside, which build real states with the model) imports nothing from sim/:
+ * the model's types come through the LabApi contract, its constants through the `catalog`
+ * request (renderer/src/lib/catalog.ts), what a view needs to know in the view itself.
+ */
+export const rendererNoSim = {
+  patterns: [
+    ...rendererBoundary.patterns,
+    { group: ['**/sim/**', '**/sim'], message: 'renderer/ imports nothing from sim/: types come through the LabApi contract, constants through the catalog request (lib/catalog.ts).' },
+  ],
+}
+
 /** electron/session/ is the lower layer: it may not import the LabApi or the shells above it. */
 export const sessionBoundary = {
   patterns: [
@@ -84,6 +96,12 @@ export default tseslint.config(
   },
   {
     files: ['renderer/**/*.ts', 'renderer/**/*.vue'],
+    ignores: ['renderer/**/*.test.ts'],
+    languageOptions: { globals: { ...globals.browser } },
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', rendererNoSim] },
+  },
+  {
+    files: ['renderer/**/*.test.ts'],
     languageOptions: { globals: { ...globals.browser } },
     rules: { '@typescript-eslint/no-restricted-imports': ['error', rendererBoundary] },
   },

@@ -24,6 +24,7 @@ const suites = {
   fuzz: { entry: 'bench/fuzz.ts', fn: 'benchFuzz' },
   sql: { entry: 'bench/sql.ts', fn: 'benchSql' },
   import: { entry: 'bench/import.ts', fn: 'benchImport' },
+  watch: { entry: 'bench/watch.ts', fn: 'benchWatch' },
 }
 const wanted = process.argv[2] ? [process.argv[2]] : Object.keys(suites)
 for (const name of wanted) {

@@ -35,6 +35,11 @@ describe('import boundaries', () => {
     expect((await errors('renderer/src/planted.ts', "import { openSession } from '../../electron/session/index'\nexport const x = openSession\n")).join()).toMatch(/only through LabApi/)
     expect((await errors('renderer/src/planted.ts', "import { readFileSync } from 'node:fs'\nexport const x = readFileSync\n")).join()).toMatch(/sandboxed page/)
   })
+  it('refuses renderer/ imports of sim/, types or values (tests may build states with it)', async () => {
+    expect((await errors('renderer/src/planted.ts', "import { POLICIES } from '../../sim/types'\nexport const x = POLICIES\n")).join()).toMatch(/imports nothing from sim/)
+    expect((await errors('renderer/src/lib/planted.ts', "import type { StateView } from '../../../sim/view'\nexport type X = StateView\n")).join()).toMatch(/imports nothing from sim/)
+    expect(await errors('renderer/src/lib/planted.test.ts', "import { state_view } from '../../../sim/view'\nexport const x = state_view\n")).toEqual([])
+  })
   it('refuses a session/ module that imports the LabApi contract or a shell', async () => {
     expect((await errors('electron/session/planted.ts', "import type { SqlResult } from '../api/contract'\nexport type X = SqlResult\n")).join()).toMatch(/may not import the LabApi/)
     expect((await errors('electron/session/planted.ts', "import { createLabService } from '../service/lab-service'\nexport const x = createLabService\n")).join()).toMatch(/shells above it/)

@@ -41,6 +41,8 @@ export interface ShadowPageView {
   active: boolean
   /** Root slots holding this page, as "vcpu:slot" with slot 0 = root, 1 + i = prev_roots[i]. */
   held_by: string[]
+  /** A `roots` view lists this page (in_roots_scope): held by a root slot, or of the root level. */
+  in_roots_scope: boolean
 }
 
 /**
@@ -52,6 +54,11 @@ export type PageScope = 'all' | 'roots' | 'none'
 
 export interface StateView {
   seq: number
+  /**
+   * The level of a root shadow page (PT64_ROOT_4LEVEL): a `roots` view lists a page of this
+   * level for as long as it exists, any other only while a root slot holds it.
+   */
+  root_level: number
   mmu_valid_gen: number
   n_used_mmu_pages: number
   n_max_mmu_pages: number
@@ -109,10 +116,12 @@ export function state_view(k: kvm, seq: number, opts: { pages?: PageScope } = {}
       invalid: p.role.invalid, obsolete: is_obsolete_sp(k, p), mmu_valid_gen: p.mmu_valid_gen,
       write_flooding_count: p.write_flooding_count, unsync: p.unsync, active: p.on_active_list,
       held_by: held[p.sp] ?? [],
+      in_roots_scope: in_roots_scope({ level: p.role.level, held_by: held[p.sp] ?? [] }),
     }))
   const { findings, ...counters } = k.counters
   return {
     seq,
+    root_level: PT64_ROOT_4LEVEL,
     mmu_valid_gen: k.mmu_valid_gen,
     n_used_mmu_pages: k.n_used_mmu_pages,
     n_max_mmu_pages: k.n_max_mmu_pages,

@@ -18,6 +18,7 @@ import * as v from 'valibot'
 import { MAX_SCRIPT_BYTES } from '../../sim/script'
 import type { Op } from '../../sim/types'
 import type { StateView } from '../../sim/view'
+import type { LabCatalog } from '../../sim/catalog'
 import type {
   Bookmark, CompareResult, CompareSummary, DensityResult, KernelAgreement, KernelEventRow, KernelGroupRow, KernelSummary,
   SessionInfoData, SqlResult, SqlTableInfo, TransitionRow, FindingGroup, FindingGroups,
@@ -223,6 +224,11 @@ export const LAB_REQUESTS = {
    * n_used_mmu_pages, and how many handled requests re-reported it.
    */
   findingGroups: v.object({ session: sessionId }),
+  /**
+   * What the debugger needs to know about the model to show it (sim/catalog.ts): policies and
+   * their kernels, transition kinds with their fields, request names, mask fields, the root level.
+   */
+  catalog: v.object({}),
   /** The watches saved in the session file. */
   listWatches: v.object({ session: sessionId }),
   addWatch: v.object({ session: sessionId, watch }),
@@ -311,6 +317,7 @@ export interface LabResults {
   cancelWatchFind: null
   fieldChanges: { changes: FieldChange[]; truncated: boolean }
   findingGroups: FindingGroups
+  catalog: LabCatalog
   listWatches: SavedWatch[]
   addWatch: SavedWatch
   removeWatch: null
@@ -393,4 +400,9 @@ export type {
   SessionInfoData, SqlResult, SqlTableInfo, TransitionRow, FindingGroup, FindingGroups,
 }
 export type { FieldChange, SavedWatch, Watch, WatchFindResult }
+/** The model's types the debugger shows, taken through the contract (the renderer imports nothing from sim/). */
+export type { LabCatalog }
+export type { Op, Policy } from '../../sim/types'
+export type { TransitionKind } from '../../sim/transitions'
+export type { PageScope, ShadowPageView, SlotView, VcpuView } from '../../sim/view'
 export type { LanesResult, VcpuLanes } from '../session/lanes'

@@ -31,6 +31,7 @@ import type { SqlHosts } from '../sqlhost/types'
 import { createWatchSearches } from './watch-searches'
 import { hostWhereStarter } from './where-search'
 import type { Op } from '../../sim/types'
+import { lab_catalog } from '../../sim/catalog'
 import { listReproducers } from '../fuzz/folder'
 
 export interface LabServiceOptions {
@@ -363,6 +364,7 @@ export function createLabService(opts: LabServiceOptions): LabService {
     },
     fieldChanges: (a) => get(a.session).handle.fieldChanges(a.field, a.from, a.to, a.limit ?? 1000),
     findingGroups: (a) => get(a.session).handle.findingGroups(),
+    catalog: () => lab_catalog(),
     listWatches: (a) => get(a.session).handle.watches(),
     addWatch: (a) => get(a.session).handle.addWatch(a.watch),
     removeWatch: (a) => {

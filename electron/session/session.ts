@@ -36,6 +36,7 @@ import { ChunkStore, matches } from './store'
 import { chunkCount, exactCount, type Filter } from './summary'
 import type { FieldRef, FindTarget, SessionInfoData, TransitionFilter } from './types'
 import { fieldWatch, watchPlan } from './watch-plan'
+import { lifeBounds, type LifeProbe } from './watch-life'
 import { firstChange, lastChange, type ScanSource } from './watch-scan'
 import { findWatches, type FindOptions, type WatchSearcher, type WhereStarter } from './watch-find'
 import { addWatch, checkWatch, listWatches, removeWatch, setWatchEnabled } from './watch-store'
@@ -413,14 +414,48 @@ export class Session {
     return { store: this.store, stateAt: (s) => this.replayTo(s, false) }
   }
 
-  /** Searches one watch on the state (slot, page, requests) over seq ranges, for findWatches. */
+  /**
+   * Searches one watch on the state (slot, page, requests) over seq ranges, for findWatches. A
+   * shadow page's search starts no earlier than its creation and ends no later than its free
+   * (lifeBounds: the checkpoints bisected), so a continue to a page that does not exist yet, or
+   * back to one long gone, does not read the chunks in between.
+   */
   watchSearcher(w: FieldWatch): WatchSearcher {
     const plan = this.guard(() => watchPlan(checkWatch(w, this.vcpus) as FieldWatch, this.vcpus))
     const src = this.scanSource()
-    return {
-      first: (a, b, deadline) => this.guard(() => firstChange(src, plan, a, b, deadline)),
-      last: (a, b, deadline) => this.guard(() => lastChange(src, plan, a, b, deadline)),
+    const life = plan.life
+    const born = plan.birth?.born ?? 0
+    const probe = (ckptSeq: number): LifeProbe => {
+      const k = this.checkpoints.atOrBefore(ckptSeq).state
+      return { stage: life!(k), clock: plan.birth?.clock(k) ?? 0 }
     }
+    let from: number | null = null // forward: nothing changes before this seq
+    let until: number | null = null // backward: nothing changes after this seq
+    return {
+      first: (a, b, deadline) => this.guard(() => {
+        if (life && from === null) from = lifeBounds(this.checkpointSeqs(), probe, born, life(this.replayTo(a - 1, false)), a - 1, 'next', this.store.total)
+        const lo = Math.max(a, from ?? a)
+        if (lo > b) return { seq: null, reached: b }
+        return firstChange(src, plan, lo, b, deadline)
+      }),
+      last: (a, b, deadline) => this.guard(() => {
+        if (life && until === null) until = lifeBounds(this.checkpointSeqs(), probe, born, life(this.replayTo(b, false)), b, 'prev', this.store.total)
+        const hi = Math.min(b, until ?? b)
+        if (hi < a) return { seq: null, reached: a }
+        return lastChange(src, plan, a, hi, deadline)
+      }),
+    }
+  }
+
+  private ckptSeqs: number[] | null = null
+
+  /** The seqs of the session's checkpoints, ascending (a recording session gains more). */
+  private checkpointSeqs(): number[] {
+    const last = this.ckptSeqs?.at(-1)
+    if (!this.ckptSeqs || last === undefined || this.checkpoints.seqAtOrBefore(this.store.total) !== last) {
+      this.ckptSeqs = this.db.prepare('SELECT seq FROM checkpoints ORDER BY seq').pluck().all() as number[]
+    }
+    return this.ckptSeqs
   }
 
   /**

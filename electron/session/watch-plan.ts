@@ -43,6 +43,15 @@ export interface WatchPlan {
   primary(t: Transition): boolean
   /** A trigger that matters only while `live(state)` holds (see the header). */
   secondary?: { chunk(c: ChunkInfo): boolean; touches(t: Transition): boolean; live(k: kvm): boolean }
+  /**
+   * Where the watched thing is in its life, which only moves forward: -1 not created yet, 0
+   * alive, 1 gone for good (a shadow page: ids are never reused). Nothing changes before its
+   * creation or after its end, so a search can start at the creation and stop at the end,
+   * found by bisecting the checkpoints (Session.watchSearcher).
+   */
+  life?(k: kvm): -1 | 0 | 1
+  /** With `life`: a clock that passes `born` when the thing is created (a page: next_sp passes sp). */
+  birth?: { clock(k: kvm): number; born: number }
 }
 
 const kindSet = (...kinds: string[]): Set<number> => new Set(kinds.map((k) => KIND_INDEX[k]!))
@@ -162,6 +171,8 @@ function pagePlan(sp: number, field: PageField | undefined): WatchPlan {
     label: `sp ${sp}${field ? ` ${field}` : ''}`,
     read: pageRead(field, sp),
     show: pageShow(field, sp),
+    life: (k) => (k.mmu_pages[sp] !== undefined ? 0 : sp < k.next_sp ? 1 : -1),
+    birth: { clock: (k) => k.next_sp, born: sp },
     primaryChunk: obsolete ? (c) => bloomHas(c, sp) || chunkCount(c, { kinds: ZAP_ALL_FAST }) > 0 : (c) => bloomHas(c, sp),
     primary: obsolete ? (t) => spOf(t) === sp || t.kind === 'kvm_mmu_zap_all_fast' : (t) => spOf(t) === sp,
     ...(flooding ? {

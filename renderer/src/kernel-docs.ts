@@ -2,7 +2,7 @@
  * For every transition kind: the kernel function it models and one line on what it does. Taken
  * from the doc comments of TRANSITION_SCHEMA (sim/transitions.ts); shown by the inspector.
  */
-import type { TransitionKind } from '../../sim/transitions'
+import type { TransitionKind } from '../../electron/api/contract'
 
 /** The kernel function a transition kind models. */
 export interface KernelDoc {

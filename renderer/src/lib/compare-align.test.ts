@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { StateView } from '../../../sim/view'
+import type { StateView } from '../../../electron/api/contract'
 import { alignB, differenceCount, opOf, stateDifferences } from './compare-align'
 
 describe('aligning B with A', () => {

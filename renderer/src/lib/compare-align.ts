@@ -9,7 +9,7 @@
  * operation's end faces B at its end: a state compared with a half-done one would differ for
  * nothing.
  */
-import type { ShadowPageView, SlotView, StateView } from '../../../sim/view'
+import type { ShadowPageView, SlotView, StateView } from '../../../electron/api/contract'
 
 /** The operation a seq belongs to (the first whose end is >= seq); -1 for seq 0 or past the list. */
 export function opOf(ends: readonly number[], seq: number): number {

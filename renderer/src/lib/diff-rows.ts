@@ -8,7 +8,7 @@
  * appears or disappears), "stats.mmu_shadow_zapped".
  */
 import type { StateDiffEntry } from '../../../electron/api/contract'
-import type { ShadowPageView, SlotView, StateView } from '../../../sim/view'
+import type { ShadowPageView, SlotView, StateView } from '../../../electron/api/contract'
 import { int } from './format'
 
 /** One row of the before/after table. */

@@ -1,6 +1,5 @@
 /** Small formatting helpers shared by the views. */
-import { fields_key_first, MASK_FIELDS } from '../../../sim/key_fields'
-import { is_transition_kind } from '../../../sim/transitions'
+import { MODEL } from './catalog'
 
 /** One formatter (toLocaleString builds one per call: ~1 ms per step on a busy view). */
 const INT = new Intl.NumberFormat('en-US')
@@ -14,7 +13,7 @@ export function int(n: number | null | undefined): string {
 export function fieldValue(name: string, v: unknown): string {
   if (v === null || v === undefined) return '—'
   if (typeof v === 'number' && /(^|_)(gfn|pgd|gva|cr3|hpa)$/.test(name)) return '0x' + v.toString(16)
-  if (typeof v === 'number' && MASK_FIELDS.has(name)) return '0x' + v.toString(16)
+  if (typeof v === 'number' && MODEL.maskFields.has(name)) return '0x' + v.toString(16)
   if (typeof v === 'object') return JSON.stringify(v)
   return String(v)
 }
@@ -41,9 +40,10 @@ export function fieldSummary(row: Record<string, unknown>): string {
  * the CLI's `events` prints them (sim/key_fields.ts), and the others (for a tooltip).
  */
 export function keyFieldSummary(row: Record<string, unknown>): { key: string; rest: string } {
-  const kind = String(row.kind)
-  if (!is_transition_kind(kind)) return { key: fieldSummary(row), rest: '' }
-  const { key, rest } = fields_key_first(kind)
+  const k = MODEL.kinds.get(String(row.kind))
+  if (!k) return { key: fieldSummary(row), rest: '' }
+  const key = k.key
+  const rest = k.fields.filter((f) => !key.includes(f))
   const text = (names: readonly string[]): string => names.filter((n) => n in row).map((n) => `${n}=${fieldValue(n, row[n])}`).join(' ')
   return { key: text(key), rest: text(rest) }
 }

@@ -10,7 +10,7 @@
  * line up column for column.
  */
 import type { LanesResult, TransitionRow } from '../../../electron/api/contract'
-import { REQUESTS } from '../../../sim/requests'
+import { REQUESTS } from './catalog'
 import { seqToX } from './timeline-draw'
 
 /** Slot states, by code (sim/root_slot_state.ts). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { StateView } from '../../../sim/view'
+import type { StateView } from '../../../electron/api/contract'
 import { changedPaths, slotLabel, slotPath } from './changed-paths'
 import { fieldValue } from './format'
 import { RowWindow } from './row-window'
@@ -67,10 +67,10 @@ describe('diffStates', () => {
   const slot = (sp: number | null) => ({ pgd: sp === null ? null : '0x1000', hpa: sp === null ? null : '0x10', sp })
   const page = (sp: number, invalid = false) => ({
     sp, gfn: '0x1', level: 4, root_count: 1, invalid, obsolete: invalid, mmu_valid_gen: 0,
-    write_flooding_count: 0, unsync: false, active: !invalid, held_by: [],
+    write_flooding_count: 0, unsync: false, active: !invalid, held_by: [], in_roots_scope: true,
   })
   const state = (over: Partial<StateView> = {}): StateView => ({
-    seq: 1, mmu_valid_gen: 0, n_used_mmu_pages: 1, n_max_mmu_pages: 64, findings: 0,
+    seq: 1, root_level: 4, mmu_valid_gen: 0, n_used_mmu_pages: 1, n_max_mmu_pages: 64, findings: 0,
     vcpus: [{ id: 0, in_guest: false, cr3: '0x1000', root: slot(1), prev_roots: [slot(null), slot(null), slot(null)], requests: [] }],
     shadow_pages: [page(1)], stats: { mmu_shadow_zapped: 0 } as StateView['stats'], counters: {} as StateView['counters'], ...over,
   })
@@ -95,7 +95,7 @@ describe('diffStates', () => {
 
   it('compares root-scoped views within the scope: no page reported gone because it was not listed', async () => {
     const { diffStates } = await import('./state-diff')
-    const lower = (sp: number, held_by: string[] = []) => ({ ...page(sp), level: 1, gfn: '0x99', held_by })
+    const lower = (sp: number, held_by: string[] = []) => ({ ...page(sp), level: 1, gfn: '0x99', held_by, in_roots_scope: held_by.length > 0 })
     // a full view (the Shadow pages tab was open), then a root-scoped one of the same pages
     const full = state({ shadow_pages: [page(1), lower(5), lower(6)] })
     const roots = state({ seq: 2, shadow_pages: [page(1)], shadow_pages_scope: 'roots', shadow_pages_total: 3 })

@@ -11,8 +11,7 @@
  * answers null and the caller asks the Node side's diff instead.
  */
 import type { StateDiffEntry } from '../../../electron/api/contract'
-import { PT64_ROOT_4LEVEL } from '../../../sim/constants'
-import { in_roots_scope, type ShadowPageView, type SlotView, type StateView } from '../../../sim/view'
+import type { ShadowPageView, SlotView, StateView } from '../../../electron/api/contract'
 
 function same(a: unknown, b: unknown): boolean {
   if (a === b) return true
@@ -36,11 +35,11 @@ export function diffStates(a: StateView, b: StateView): StateDiffEntry[] | null 
   const sb = b.shadow_pages_scope ?? 'all'
   if (sa === 'none' || sb === 'none') return null
   const scoped = sa === 'roots' || sb === 'roots'
-  const pagesA = scoped && sa === 'all' ? a.shadow_pages.filter(in_roots_scope) : a.shadow_pages
-  const pagesB = scoped && sb === 'all' ? b.shadow_pages.filter(in_roots_scope) : b.shadow_pages
+  const pagesA = scoped && sa === 'all' ? a.shadow_pages.filter((p) => p.in_roots_scope) : a.shadow_pages
+  const pagesB = scoped && sb === 'all' ? b.shadow_pages.filter((p) => p.in_roots_scope) : b.shadow_pages
   // in the roots scope, a page of the root level is listed for as long as it exists; any other
   // page only while a slot holds it, so its (dis)appearance may be the scope's, not the page's
-  const unsure = (p: ShadowPageView): boolean => scoped && p.level !== PT64_ROOT_4LEVEL
+  const unsure = (p: ShadowPageView): boolean => scoped && p.level !== b.root_level
   const out: StateDiffEntry[] = []
   for (const k of ['mmu_valid_gen', 'n_used_mmu_pages', 'n_max_mmu_pages', 'findings'] as const) {
     if (a[k] !== b[k]) out.push({ path: k, before: a[k], after: b[k] })

@@ -50,3 +50,20 @@ describe('parseWatch', () => {
     expect('error' in parseWatch('  ')).toBe(true)
   })
 })
+
+describe('the catalog (the model\'s constants, from the LabApi)', () => {
+  it('fills the constants the views read, and the log puts each kind\'s key fields first', async () => {
+    const { lab_catalog } = await import('../../../sim/catalog')
+    const { setCatalog, POLICIES, POLICY_KERNEL, REQUESTS, TRANSITION_KINDS, MODEL } = await import('./catalog')
+    const { fieldValue, keyFieldSummary } = await import('./format')
+    setCatalog(lab_catalog())
+    expect(POLICIES).toEqual(['reload-all', 'free-obsolete-buggy', 'free-obsolete'])
+    expect(POLICY_KERNEL['free-obsolete']).toMatch(/cf4a8693d97a/)
+    expect(TRANSITION_KINDS).toContain('kvm_mmu_prepare_zap_page')
+    expect(REQUESTS[5]).toBe('KVM_REQ_MMU_FREE_OBSOLETE_ROOTS')
+    expect(MODEL.rootLevel).toBe(4)
+    expect(fieldValue('roots_to_free', 6)).toBe('0x6')
+    const row = { seq: 1, op: 0, kind: 'kvm_mmu_prepare_zap_page', vcpu: 0, sp: 8, gfn: 4100, level: 4, mmu_valid_gen: 0, root_count: 1, invalid: false, unsync: false, reason: 'flooded', zapped_root: true }
+    expect(keyFieldSummary(row)).toEqual({ key: 'sp=8 gfn=0x1004 level=4 root_count=1 reason=flooded', rest: 'mmu_valid_gen=0 invalid=false unsync=false zapped_root=true' })
+  })
+})

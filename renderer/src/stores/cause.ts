@@ -9,7 +9,7 @@
 import { defineStore } from 'pinia'
 import { shallowRef, watch } from 'vue'
 import type { TransitionRow } from '../../../electron/api/contract'
-import type { Op } from '../../../sim/types'
+import type { Op } from '../../../electron/api/contract'
 import { lab } from '../api/lab'
 import { causeChain, type CauseSource } from '../inspector/cause-chain'
 import { useCursorStore } from './cursor'

@@ -7,7 +7,7 @@ import { useSessionStore } from './session'
 
 const INFO = { session: 's1', path: '/tmp/a.rootlab', transitions: 100, vcpus: 2, policy: 'free-obsolete' }
 const stateAt = (a: Record<string, unknown>) => ({
-  seq: a.seq, vcpus: [], shadow_pages: [], mmu_valid_gen: 0, n_used_mmu_pages: 0, n_max_mmu_pages: 64, stats: {}, counters: {}, findings: 0,
+  seq: a.seq, root_level: 4, vcpus: [], shadow_pages: [], mmu_valid_gen: 0, n_used_mmu_pages: 0, n_max_mmu_pages: 64, stats: {}, counters: {}, findings: 0,
   ...(a.transition ? { transition: (a.seq as number) > 0 ? { seq: a.seq, op: 1, kind: 'kvm_mmu_prepare_zap_page', vcpu: 0, sp: 3 } : null } : {}),
 })
 
@@ -123,9 +123,9 @@ describe('useCursorStore', () => {
 describe('useCursorStore: which shadow pages it asks for', () => {
   const root = (sp: number) => ({
     sp, gfn: '0xa', level: 4, root_count: 1, invalid: false, obsolete: false, mmu_valid_gen: 0,
-    write_flooding_count: 0, unsync: false, active: true, held_by: ['0:0'],
+    write_flooding_count: 0, unsync: false, active: true, held_by: ['0:0'], in_roots_scope: true,
   })
-  const lower = (sp: number) => ({ ...root(sp), gfn: '0x99', level: 1, root_count: 0, held_by: [] })
+  const lower = (sp: number) => ({ ...root(sp), gfn: '0x99', level: 1, root_count: 0, held_by: [], in_roots_scope: false })
   /** A session of pages 1 (a root) and 2..4 (lower levels); at seq >= 20 root page 9 exists too. */
   const scoped = (a: Record<string, unknown>) => {
     const all = [root(1), lower(2), lower(3), lower(4), ...((a.seq as number) >= 20 ? [root(9)] : [])]
@@ -197,7 +197,7 @@ describe('useCursorStore: which shadow pages it asks for', () => {
     // at seq 6 a lower page is held by a slot (listed); at 7 it is not listed: unheld or freed?
     bridge.handlers.stateAt = (a) => {
       const v = scoped(a)
-      return (a.seq as number) === 6 ? { ...v, shadow_pages: [...v.shadow_pages, { ...lower(3), held_by: ['1:2'] }] } : v
+      return (a.seq as number) === 6 ? { ...v, shadow_pages: [...v.shadow_pages, { ...lower(3), held_by: ['1:2'], in_roots_scope: true }] } : v
     }
     await cursor.goTo(6)
     const n = bridge.calls.length

@@ -5,7 +5,7 @@
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import type { LabArgs, LabEvents, SessionInfo } from '../../../electron/api/contract'
-import type { Policy } from '../../../sim/types'
+import type { Policy } from '../../../electron/api/contract'
 import { eventsReady, lab } from '../api/lab'
 
 /** A recording started from this window, with its latest progress. */
