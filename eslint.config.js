@@ -106,6 +106,16 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-restricted-imports': ['error', rendererBoundary] },
   },
   {
+    // `rootlab serve` is started by the CLI (electron/cli/serve.ts) and by its own source entry
+    // (server/serve-main.ts): the server never reaches back into the CLI.
+    files: ['electron/server/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        patterns: [{ group: ['**/cli/**', '**/cli'], message: 'electron/server/ may not import from electron/cli/: the CLI starts the server, not the reverse.' }],
+      }],
+    },
+  },
+  {
     // The session layer is below the API: the contract takes the session's types, never the reverse.
     files: ['electron/session/**/*.ts'],
     rules: { '@typescript-eslint/no-restricted-imports': ['error', sessionBoundary] },

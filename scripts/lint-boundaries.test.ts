@@ -40,6 +40,9 @@ describe('import boundaries', () => {
     expect((await errors('renderer/src/lib/planted.ts', "import type { StateView } from '../../../sim/view'\nexport type X = StateView\n")).join()).toMatch(/imports nothing from sim/)
     expect(await errors('renderer/src/lib/planted.test.ts', "import { state_view } from '../../../sim/view'\nexport const x = state_view\n")).toEqual([])
   })
+  it('refuses a server/ module that imports from the CLI', async () => {
+    expect((await errors('electron/server/planted.ts', "import { main } from '../cli/main'\nexport const x = main\n")).join()).toMatch(/the CLI starts the server/)
+  })
   it('refuses a session/ module that imports the LabApi contract or a shell', async () => {
     expect((await errors('electron/session/planted.ts', "import type { SqlResult } from '../api/contract'\nexport type X = SqlResult\n")).join()).toMatch(/may not import the LabApi/)
     expect((await errors('electron/session/planted.ts', "import { createLabService } from '../service/lab-service'\nexport const x = createLabService\n")).join()).toMatch(/shells above it/)

@@ -13,7 +13,7 @@ import { createLabService } from '../service/lab-service'
 import { rootFolderPolicy } from '../service/path-policy'
 import type { RecordingRunner } from '../service/recording-runner'
 import type { SessionLayer } from '../service/session-port'
-import { errorLine } from '../cli/io'
+import { errorLine } from '../service/errors'
 import { dataDir, rendererDir } from './app-dirs'
 import { serverToken, TokenError, viewerUrl } from './auth'
 import { startLabServer, type LabServer } from './lab-server'
@@ -54,7 +54,7 @@ export async function serveCommand(argv: string[], deps: ServeDeps): Promise<num
   const err = deps.err ?? ((l: string) => process.stderr.write(`${l}\n`))
   const env = deps.env ?? process.env
   // One line, control characters escaped (a file name or an error may hold them).
-  const error = (message: string) => err(errorLine(message).replace(/\n$/, ''))
+  const error = (message: string) => err(`rootlab: ${errorLine(message)}`)
   const cwd = resolve(deps.cwd ?? process.cwd())
 
   let args
