@@ -9,7 +9,7 @@
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef } from 'vue'
 import type { SavedWatch, Watch } from '../../../electron/api/contract'
-import { eventsReady, lab } from '../api/lab'
+import { eventsReady, lab, pendingRequests } from '../api/lab'
 import { useCursorStore } from './cursor'
 import { useSessionStore } from './session'
 
@@ -87,6 +87,8 @@ export const useWatchStore = defineStore('watches', () => {
     const search = `c${Date.now().toString(36)}${++searches}`
     const run: RunningContinue = { search, direction, fraction: 0 }
     running.value = run
+    // the whole continue counts as pending work (the idle signal), waiting for the event stream too
+    pendingRequests.value++
     const client = lab()
     const off = client.on('watchProgress', (e) => {
       if (e.search === search && running.value) running.value = { ...running.value, fraction: e.fraction }
@@ -119,6 +121,7 @@ export const useWatchStore = defineStore('watches', () => {
     } finally {
       off()
       if (running.value?.search === search) running.value = null
+      pendingRequests.value--
     }
   }
 
