@@ -23,10 +23,12 @@
  */
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, renameSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { openSession, recordSession, type Session } from '../electron/session/index'
 import type { Watch } from '../electron/session/watch-types'
+import { hostWhereStarter } from '../electron/service/where-search'
+import { createSqlHosts } from '../electron/sqlhost/hosts'
 
 const TRANSITIONS_PER_STEP = 13.1
 const ROUNDS = 3
@@ -134,6 +136,31 @@ export async function benchWatch(): Promise<Record<string, number>> {
         const ms = performance.now() - t0
         line.push(`${name}: ${f(ms)} ms over the whole session (${progress} progress reports)`)
         out[`continue_full_${full.findIndex((x) => x[0] === name)}_ms_${label}`] = ms
+      }
+      // The same condition as the debugger runs it: in an SQL host process, reporting progress,
+      // and cancelled after a second (how long the cancel takes to answer).
+      const hosts = createSqlHosts()
+      try {
+        const where = hostWhereStarter(hosts, resolve(s.path))
+        await s.findWatches([{ type: 'where', expr: 'level = 9' }], s.total, 'next', { where }) // start the host
+        let reports = 0
+        let t0 = performance.now()
+        await s.findWatches([{ type: 'where', expr: 'level = 9' }], 0, 'next', { where, onProgress: () => reports++ })
+        const whole = performance.now() - t0
+        const stop = new AbortController()
+        t0 = performance.now()
+        const timer = setTimeout(() => stop.abort(), 1000)
+        let aborted = 0
+        stop.signal.addEventListener('abort', () => { aborted = performance.now() })
+        const r = await s.findWatches([{ type: 'where', expr: 'level = 9' }], 0, 'next', { where, signal: stop.signal })
+        clearTimeout(timer)
+        const answered = performance.now()
+        line.push(`where level = 9 in the SQL host: ${f(whole)} ms, ${reports} progress reports; cancelled after 1 s: ` +
+          (r.done ? 'finished first' : `answered ${f(answered - aborted)} ms after the cancel, at seq ${r.reached.toLocaleString('en-US')}`))
+        out[`continue_host_full_ms_${label}`] = whole
+        if (!r.done) out[`continue_cancel_ms_${label}`] = answered - aborted
+      } finally {
+        await hosts.close()
       }
       console.log(`${label} (${s.total.toLocaleString('en-US')} transitions, ${pages.toLocaleString('en-US')} shadow pages):\n  ${line.join('\n  ')}`)
     } finally {

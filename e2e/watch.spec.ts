@@ -87,6 +87,33 @@ test('a watch on a root slot: continue (F8) and reverse-continue (Shift+F8) stop
   await expect(page.getByText('No watches yet.')).toBeVisible()
 })
 
+test('a condition watch (SQL over the transitions) stops where it holds, forward and backward', async ({ lab, page }) => {
+  const open = await lab.serve.api<{ session: string }>('openDefaultSession', {})
+  if (!open.ok) throw new Error(open.error)
+  const frees = await lab.serve.api<{ seq: number }[]>('transitions', { session: open.value.session, from: 1, kinds: ['kvm_mmu_free_roots'], vcpu: 2, limit: 3 })
+  if (!frees.ok) throw new Error(frees.error)
+  await lab.open()
+  await page.keyboard.press('Home')
+  expect(await seqShown(page)).toBe(0)
+  await page.getByRole('tab', { name: /^Watches/ }).click()
+  await page.getByLabel('Watch', { exact: true }).fill("where kind = 'kvm_mmu_free_roots' AND vcpu = 2")
+  await page.getByRole('button', { name: 'Add watch' }).click()
+  await expect(page.getByRole('list', { name: 'Watches' })).toContainText("where kind = 'kvm_mmu_free_roots' AND vcpu = 2")
+  await waitForIdle(page)
+  await page.keyboard.press('F8')
+  expect(await seqShown(page)).toBe(frees.value[0]!.seq)
+  await page.keyboard.press('F8')
+  expect(await seqShown(page)).toBe(frees.value[1]!.seq)
+  await page.keyboard.press('Shift+F8')
+  expect(await seqShown(page)).toBe(frees.value[0]!.seq)
+  // a condition the SQL engine refuses is said when it is added
+  await page.getByLabel('Watch', { exact: true }).fill('where nosuch = 1')
+  await page.getByRole('button', { name: 'Add watch' }).click()
+  await expect(page.getByRole('alert')).toContainText('SQL: no such column: nosuch')
+  await page.getByRole('button', { name: "Remove watch where kind = 'kvm_mmu_free_roots' AND vcpu = 2" }).click()
+  await expect(page.getByText('No watches yet.')).toBeVisible()
+})
+
 test('the history lists each change with its value before and after, and , / . walk it', async ({ lab, page }) => {
   const changes = await slotChanges(lab)
   await lab.open()

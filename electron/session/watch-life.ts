@@ -8,7 +8,7 @@
  * by interpolation on a clock that passes the thing's `born` value when it is created (a page:
  * kvm->next_sp passes sp; ids are handed out in order, at a fairly even pace), falling back to
  * bisection when a guess does not narrow the range enough; the end by bisection between the
- * creation and the seq searched from (pages live short lives).
+ * creation and the seq searched from, galloping first (pages live short lives).
  */
 
 /** What a checkpoint says: the thing's stage (-1 not yet, 0 alive, 1 gone) and the clock. */
@@ -43,9 +43,17 @@ export function lifeBounds(
   }
   if (stage === -1) return 0
   if (stage === 0) return at
-  // gone: the end is at or before the first checkpoint where it is gone, after its creation
+  // gone: the end is at or before the first checkpoint where it is gone, after its creation;
+  // lives are short, so gallop from the creation (1, 2, 4... checkpoints), then bisect
   let lo = firstBorn(read, born, 0, after)
   let hi = after
+  for (let step = 1; lo + step < hi; step *= 2) {
+    if (read(lo + step - 1).stage === 1) {
+      hi = lo + step - 1
+      break
+    }
+    lo += step
+  }
   while (lo < hi) {
     const mid = (lo + hi) >> 1
     if (read(mid).stage === 1) hi = mid
