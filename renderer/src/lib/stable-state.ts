@@ -4,7 +4,7 @@
  * vCPU (or none) and a few pages, so the views memoized on these objects (VcpuGrid's cards)
  * re-render only what changed, and identity comparisons (state-diff.ts) skip the rest.
  */
-import type { ShadowPageView, SlotView, StateView, VcpuView } from '../../../sim/view'
+import type { ShadowPageView, SlotView, StateView, VcpuView } from '../../../electron/api/contract'
 
 const sameSlot = (a: SlotView, b: SlotView): boolean => a.pgd === b.pgd && a.hpa === b.hpa && a.sp === b.sp
 
