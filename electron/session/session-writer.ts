@@ -1,7 +1,8 @@
 /**
- * The recorder's write side: everything between a sealed chunk and the file. It decodes each
- * chunk it is sent to count its summary, hash its canonical stream (the digest) and find its
- * index rows (root zaps, findings, memslot updates), deflates and checksums checkpoints, and
+ * The recorder's write side: everything between a sealed chunk and the file. It reads each
+ * chunk it is sent (chunk-digest.ts) to count its summary, hash its canonical stream (the
+ * digest) and find its index rows (root zaps, findings, memslot updates), deflates and
+ * checksums checkpoints, and
  * writes it all in the recorder's transactions. The recorder (the model's thread) only runs the
  * model, encodes chunks and checkpoint bodies, and sends them here.
  *
@@ -12,14 +13,11 @@
  */
 import { createHash } from 'node:crypto'
 import Database from 'better-sqlite3'
-import { create_byte_writer } from '../../sim/digest'
 import { is_root_zap } from '../../sim/transitions'
-import { canonicalEncode } from './canonical'
 import { CheckpointAssembler, packCheckpoint, type CheckpointDelta } from './checkpoint-codec'
 import { checkpointCrc, chunkRowCrc, dataCrc } from './checksum'
-import { decodeChunk, KIND_INDEX } from './codec'
+import { ChunkDigester } from './chunk-digest'
 import { writeMeta, type MetaKey } from './meta'
-import { SummaryBuilder } from './summary'
 
 /** Operation codes of `ops` messages (columns: code, vcpu or -1, value, last_seq). */
 export const OP_CODES = ['cr3', 'run', 'fault', 'pt_write', 'unprotect', 'memslot'] as const
@@ -40,10 +38,8 @@ export type WriterMessage =
 
 export class SessionWriter {
   private readonly db: Database.Database
-  private readonly strings: string[] = []
-  private readonly summary = new SummaryBuilder()
+  private readonly digester = new ChunkDigester()
   private readonly hash = createHash('sha256')
-  private readonly canonical = create_byte_writer(1 << 17)
   private readonly ins: Record<'chunk' | 'data' | 'string' | 'ckpt' | 'op' | 'zap' | 'finding' | 'memslot', Database.Statement>
   private pending: WriterMessage[] = []
   private readonly commitPending: () => void
@@ -80,8 +76,8 @@ export class SessionWriter {
   /** Handles one message. Throws (SqliteError, with its code) if the file cannot be written. */
   handle(m: WriterMessage): void {
     if (m.t === 'strings') {
-      // Needed to decode the next chunks: kept at once, written with the next commit.
-      for (const [id, text] of m.list) this.strings[id] = text
+      // Needed to read the next chunks: kept at once, written with the next commit.
+      this.digester.addStrings(m.list)
       this.pending.push(m)
     } else if (m.t === 'commit') this.commitPending()
     else if (m.t === 'finish') this.finish(m)
@@ -138,20 +134,17 @@ export class SessionWriter {
   }
 
   private writeChunk(m: Extract<WriterMessage, { t: 'chunk' }>): void {
-    const ts = decodeChunk(m.data, m.firstSeq, m.firstOp, m.n, this.strings)
-    const canonical = this.canonical
-    for (const t of ts) {
-      this.summary.add(t, KIND_INDEX[t.kind]!)
-      canonicalEncode(t, canonical)
+    const d = this.digester
+    for (const t of d.add(m.data, m.firstSeq, m.firstOp, m.n)) {
       if (t.kind === 'kvm_mmu_prepare_zap_page') {
         if (is_root_zap(t)) this.ins.zap.run(t.seq, t.vcpu, t.sp, t.gfn)
       } else if (t.kind === 'finding') this.ins.finding.run(t.seq, t.vcpu, t.rule, t.sp, t.slot, t.message)
       else if (t.kind === 'kvm_arch_flush_shadow_memslot') this.ins.memslot.run(t.seq, t.action)
     }
-    this.hash.update(canonical.buf.subarray(0, canonical.len))
-    canonical.len = 0
-    const kinds = this.summary.kinds
-    const summary = this.summary.take()
+    this.hash.update(d.canonical)
+    d.clearCanonical()
+    const kinds = d.kinds
+    const summary = d.takeSummary()
     const dc = dataCrc(m.data)
     this.ins.chunk.run(m.firstSeq, m.n, m.firstOp, m.lastOp, kinds, summary, dc, chunkRowCrc(m.firstSeq, m.n, m.firstOp, m.lastOp, kinds, dc, summary))
     this.ins.data.run(m.firstSeq, m.data)

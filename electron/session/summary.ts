@@ -10,8 +10,8 @@ import { ByteReader, ByteWriter } from './varint'
 import type { Transition } from '../../sim/transitions'
 
 export const BLOOM_BITS = 512
-const BLOOM_BYTES = BLOOM_BITS / 8
-const NKINDS = KIND_PLANS.length
+export const BLOOM_BYTES = BLOOM_BITS / 8
+export const NKINDS = KIND_PLANS.length
 
 function bloomHashes(sp: number): [number, number] {
   const a = Math.imul(sp | 0, 0x9e3779b1) >>> 0
@@ -19,7 +19,29 @@ function bloomHashes(sp: number): [number, number] {
   return [(a >>> 7) % BLOOM_BITS, (b >>> 11) % BLOOM_BITS]
 }
 
-/** Accumulates the summary of the chunk being written. */
+/** Sets the bloom filter bits of shadow page `sp`. */
+export function bloomAdd(bloom: Uint8Array, sp: number): void {
+  // bloomHashes, without the array (called for most transitions while recording)
+  const x = ((Math.imul(sp | 0, 0x9e3779b1) >>> 0) >>> 7) % BLOOM_BITS
+  const y = ((Math.imul((sp | 0) ^ 0x5bd1e995, 0x85ebca6b) >>> 0) >>> 11) % BLOOM_BITS
+  bloom[x >>> 3]! |= 1 << (x & 7)
+  bloom[y >>> 3]! |= 1 << (y & 7)
+}
+
+/** A summary blob: `entries` are [vcode * NKINDS + kind index, count], sorted by key. */
+export function writeSummary(entries: [number, number][], bloom: Uint8Array): Uint8Array {
+  const w = new ByteWriter(256)
+  w.uint(entries.length)
+  for (const [key, n] of entries) {
+    w.uint(Math.floor(key / NKINDS))
+    w.uint(key % NKINDS)
+    w.uint(n)
+  }
+  w.bytes(bloom)
+  return w.take()
+}
+
+/** Accumulates the summary of the chunk being written (verify; the writer uses chunk-digest.ts). */
 export class SummaryBuilder {
   /** counts[vcode * NKINDS + kind] */
   private counts = new Map<number, number>()
@@ -32,29 +54,16 @@ export class SummaryBuilder {
     this.counts.set(key, (this.counts.get(key) ?? 0) + 1)
     this.kinds |= 1 << kindIndex
     const rec = t as unknown as Record<string, unknown>
-    if (typeof rec.sp === 'number') this.bloomAdd(rec.sp)
-    if (typeof rec.child === 'number') this.bloomAdd(rec.child)
-  }
-
-  private bloomAdd(sp: number): void {
-    const [x, y] = bloomHashes(sp)
-    this.bloom[x >>> 3]! |= 1 << (x & 7)
-    this.bloom[y >>> 3]! |= 1 << (y & 7)
+    if (typeof rec.sp === 'number') bloomAdd(this.bloom, rec.sp)
+    if (typeof rec.child === 'number') bloomAdd(this.bloom, rec.child)
   }
 
   take(): Uint8Array {
-    const w = new ByteWriter(256)
-    w.uint(this.counts.size)
-    for (const [key, n] of [...this.counts].sort((a, b) => a[0] - b[0])) {
-      w.uint(Math.floor(key / NKINDS))
-      w.uint(key % NKINDS)
-      w.uint(n)
-    }
-    w.bytes(this.bloom)
+    const blob = writeSummary([...this.counts].sort((a, b) => a[0] - b[0]), this.bloom)
     this.counts = new Map()
     this.bloom = new Uint8Array(BLOOM_BYTES)
     this.kinds = 0
-    return w.take()
+    return blob
   }
 }
 

@@ -11,6 +11,11 @@ export class ByteWriter {
     this.buf = new Uint8Array(initial)
   }
 
+  /** Makes room for `need` more bytes. */
+  ensure(need: number): void {
+    if (this.len + need > this.buf.length) this.grow(need)
+  }
+
   private grow(need: number): void {
     let size = this.buf.length * 2
     while (size < this.len + need) size *= 2
