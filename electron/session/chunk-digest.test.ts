@@ -4,7 +4,7 @@ import { is_root_zap, TRANSITION_KINDS, type Transition } from '../../sim/transi
 import { POLICIES } from '../../sim/types'
 import { canonicalEncode } from './canonical'
 import { ChunkDigester, INDEXED_KINDS } from './chunk-digest'
-import { ChunkEncoder, decodeChunk, KIND_INDEX, StringTable } from './codec'
+import { ChunkEncoder, KIND_INDEX, StringTable } from './codec'
 import { SummaryBuilder } from './summary'
 import { modelRun, scenarioOps } from './testing/fixtures'
 
