@@ -17,8 +17,13 @@ let all: Transition[]
 
 beforeAll(() => {
   file = tmp.file('tables.rootlab')
-  // The buggy kernel, so there are findings (and zombie roots) to query.
-  recordSession({ source: { type: 'scenario', scenario: 'mixed', vcpus: 3, steps: 1200, seed: 4 }, policy: 'free-obsolete-buggy', out: file })
+  // The buggy kernel, so there are findings (and zombie roots) to query. Chunks of at most 512
+  // transitions, so that a rare kind is in few of them (chunks also end at the recorder's timed
+  // commits, which a fast recording makes few).
+  recordSession({
+    source: { type: 'scenario', scenario: 'mixed', vcpus: 3, steps: 1200, seed: 4 }, policy: 'free-obsolete-buggy', out: file,
+    tuning: { chunkTarget: 512 },
+  })
   s = openSession(file)
   all = [...s.iterate({})]
 })
