@@ -9,7 +9,7 @@ import { SummaryBuilder } from './summary'
 import { modelRun, scenarioOps } from './testing/fixtures'
 
 /** Chunks of `size` transitions, as the recorder cuts them (ops may straddle two chunks). */
-function chunksOf(ts: Transition[], size: number, strings: StringTable): { blob: Uint8Array; ts: Transition[]; fresh: [number, string][] }[] {
+function chunksOf(ts: readonly Transition[], size: number, strings: StringTable): { blob: Uint8Array; ts: Transition[]; fresh: [number, string][] }[] {
   const enc = new ChunkEncoder(strings)
   const out = []
   for (let i = 0; i < ts.length; i += size) {
