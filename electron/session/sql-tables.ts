@@ -65,7 +65,7 @@ const IN_PARAMS = ['from_seq', 'to_seq', 'of_kind', 'of_vcpu', 'of_sp'] as const
 export const ROOT_COLUMNS = ['vcpu', 'slot', 'pgd', 'hpa', 'sp', 'root_count', 'invalid', 'obsolete'] as const
 export const PAGE_COLUMNS = [
   'sp', 'gfn', 'level', 'root_count', 'invalid', 'obsolete', 'mmu_valid_gen', 'write_flooding_count', 'unsync', 'active',
-  'held_by',
+  'held_by', 'in_roots_scope',
 ] as const
 
 const quote = (name: string): string => `"${name.replace(/"/g, '""')}"`
@@ -371,7 +371,7 @@ export function rootRows(v: StateView): (string | number | null)[][] {
 export function pageRows(v: StateView): (string | number | null)[][] {
   return v.shadow_pages.map((p) => [
     p.sp, p.gfn, p.level, p.root_count, bit(p.invalid), bit(p.obsolete), p.mmu_valid_gen, p.write_flooding_count,
-    bit(p.unsync), bit(p.active), JSON.stringify(p.held_by),
+    bit(p.unsync), bit(p.active), JSON.stringify(p.held_by), bit(p.in_roots_scope),
   ])
 }
 
