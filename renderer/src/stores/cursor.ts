@@ -70,10 +70,12 @@ export const useCursorStore = defineStore('cursor', () => {
   const shownSeq = computed(() => state.value?.seq ?? 0)
   const loading = computed(() => state.value === null || shownSeq.value !== seq.value)
   /**
-   * The seq every panel draws as "now": the one asked for, except while playing, when it is the
-   * one shown (state, transition and diff arrive together), so each frame shows one moment.
+   * The seq every panel draws as "now": the one shown (state, transition and diff arrive
+   * together), so each frame shows one moment and a step is one frame (the timeline's cursor
+   * moves with the cards, not a frame before them); while scrubbing, the one asked for, so the
+   * cursor follows the pointer.
    */
-  const frameSeq = computed(() => (playing.value ? shownSeq.value : seq.value))
+  const frameSeq = computed(() => (scrubbing.value ? seq.value : shownSeq.value))
 
   let issued = 0
   let applied = 0
