@@ -313,6 +313,7 @@ export function decodeCheckpoint(blob: Uint8Array, cap = checkpointCap(1_000_000
   const rest = JSON.parse(body.toString('utf8', r.pos, r.pos + jsonLen)) as Omit<kvm, 'mmu_pages' | 'mmu_page_hash' | 'active_mmu_pages'>
   r.pos += jsonLen
   const mmu_pages: Record<number, kvm_mmu_page> = {}
+  const mmu_page_hash: Record<number, number[]> = {}
   let sp = 0
   for (let n = r.uint(); n > 0; n--) {
     sp += r.uint()
@@ -331,22 +332,20 @@ export function decodeCheckpoint(blob: Uint8Array, cap = checkpointCap(1_000_000
       sp, gfn, role: { level, invalid: (flags & 1) !== 0 }, root_count, mmu_valid_gen, write_flooding_count,
       unsync: (flags & 2) !== 0, spt, on_active_list: (flags & 4) !== 0,
     }
+    if (format === 3) {
+      // Pages come in ascending sp order: each bucket is rebuilt in the order apply.ts made it
+      // (here, not in a for-in over mmu_pages afterwards: that enumerates and parses every key).
+      const bucket = mmu_page_hash[gfn]
+      if (bucket) bucket.push(sp)
+      else mmu_page_hash[gfn] = [sp]
+    }
   }
-  const mmu_page_hash: Record<number, number[]> = {}
   if (format === 2) {
     for (let n = r.uint(); n > 0; n--) {
       const gfn = r.uint()
       const ids: number[] = []
       for (let m = r.uint(); m > 0; m--) ids.push(r.uint())
       mmu_page_hash[gfn] = ids
-    }
-  } else {
-    // Pages come in ascending sp order: each bucket is rebuilt in the order apply.ts made it.
-    for (const key in mmu_pages) {
-      const p = mmu_pages[key as unknown as number]!
-      const bucket = mmu_page_hash[p.gfn]
-      if (bucket) bucket.push(p.sp)
-      else mmu_page_hash[p.gfn] = [p.sp]
     }
   }
   const active_mmu_pages: number[] = []

@@ -176,23 +176,59 @@ export class ChunkEncoder implements EncoderState {
   }
 }
 
+/** What a compiled decoder reads and updates: the running sp delta of the chunk. */
+interface DecoderState {
+  prevSp: number
+}
+
+type DecodeFn = (r: ByteReader, seq: number, op: number, vcpu: number | null, strings: readonly string[], d: DecoderState) => Transition
+
+/**
+ * The decoder of one kind, generated from its plan (the mirror of compileEncoder): one object
+ * literal with every field, in the order the generic decoder gave them (seq, op, kind, vcpu, the
+ * bools, the other fields in schema order), so each kind's objects share one shape and are built
+ * in one allocation (adding the fields one by one was most of a replay's decoding time).
+ */
+function compileDecoder(plan: KindPlan): DecodeFn {
+  const ident = /^[a-z_][a-z0-9_]*$/
+  const names = [...plan.bools, ...plan.values.map(([n]) => n)]
+  if (!names.every((n) => ident.test(n))) throw new Error(`transition field names must be identifiers (${plan.kind})`)
+  let body = ''
+  if (plan.bools.length) body += 'const bits = r.uint();\n'
+  plan.values.forEach(([, how], i) => {
+    if (how === 2) body += `const v${i} = strings[r.uint()];\nif (v${i} === undefined) throw new RangeError('unknown string id');\n`
+    else if (how === 1) body += `const v${i} = (d.prevSp += r.int());\n`
+    else body += `const v${i} = r.int();\n`
+  })
+  const fields = [
+    'seq', 'op', `kind: ${JSON.stringify(plan.kind)}`, 'vcpu',
+    ...plan.bools.map((n, b) => `${n}: (bits & ${1 << b}) !== 0`),
+    ...plan.values.map(([n], i) => `${n}: v${i}`),
+  ]
+  body += `return { ${fields.join(', ')} };\n`
+  return new Function(`return function decode_${plan.kind}(r, seq, op, vcpu, strings, d) {\n${body}}`)() as DecodeFn
+}
+
+const DECODERS: DecodeFn[] = KIND_PLANS.map(compileDecoder)
+
 /**
  * Decodes a chunk. `strings` resolves str ids. Throws RangeError on a damaged blob (the caller
  * turns it into a SessionError naming the file and the chunk). With `keep`, only the transitions
  * it accepts (by kind index and vCPU) are built and returned, in order; the others are read past
  * without building an object (a filtered scan spends most of its time building objects).
+ * With `upto`, only the first `upto` transitions are read (a replay that stops inside the chunk).
  */
 export function decodeChunk(
   blob: Uint8Array, firstSeq: number, firstOp: number, n: number, strings: readonly string[],
-  keep?: (kindIndex: number, vcpu: number | null) => boolean,
+  keep?: (kindIndex: number, vcpu: number | null) => boolean, upto = n,
 ): Transition[] {
   const r = new ByteReader(blob)
   if (r.byte() !== CHUNK_FORMAT) throw new RangeError('unknown chunk format')
-  const out: Transition[] = keep ? [] : new Array(n)
+  const out: Transition[] = keep ? [] : new Array(upto)
   let op = firstOp
   let vcpu: number | null = null
-  let prevSp = 0
-  for (let i = 0; i < n; i++) {
+  const d: DecoderState = { prevSp: 0 }
+  for (let i = 0; i < upto; i++) {
     const h = r.uint()
     const plan = KIND_PLANS[h >>> 2]
     if (!plan) throw new RangeError(`unknown kind index ${h >>> 2}`)
@@ -204,30 +240,16 @@ export function decodeChunk(
     if (keep && !keep(plan.index, vcpu)) {
       if (plan.bools.length) r.uint()
       for (const [, how] of plan.values) {
-        if (how === 1) prevSp += r.int()
+        if (how === 1) d.prevSp += r.int()
         else if (how === 2) r.uint()
         else r.int()
       }
       continue
     }
-    const t: Record<string, unknown> = { seq: firstSeq + i, op, kind: plan.kind, vcpu }
-    if (plan.bools.length) {
-      const bits = r.uint()
-      for (let b = 0; b < plan.bools.length; b++) t[plan.bools[b]!] = (bits & (1 << b)) !== 0
-    }
-    for (const [name, how] of plan.values) {
-      if (how === 2) {
-        const s = strings[r.uint()]
-        if (s === undefined) throw new RangeError('unknown string id')
-        t[name] = s
-      } else if (how === 1) {
-        prevSp += r.int()
-        t[name] = prevSp
-      } else t[name] = r.int()
-    }
-    if (keep) out.push(t as unknown as Transition)
-    else out[i] = t as unknown as Transition
+    const t = DECODERS[plan.index]!(r, firstSeq + i, op, vcpu, strings, d)
+    if (keep) out.push(t)
+    else out[i] = t
   }
-  if (!r.done) throw new RangeError('trailing bytes after the last transition')
+  if (upto === n && !r.done) throw new RangeError('trailing bytes after the last transition')
   return out
 }

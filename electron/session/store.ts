@@ -11,6 +11,8 @@ import { fileLabel } from './open-file'
 import { chunkCount, parseSummary, type ChunkInfo, type Filter } from './summary'
 
 const CACHE_CHUNKS = 24
+/** forEach walks of at least this many transitions of one chunk are decoded without caching. */
+const LONG_WALK = 256
 
 /** The recorder never writes a larger chunk (DEFAULT_TUNING.chunkMax is 16,384). */
 export const MAX_CHUNK_TRANSITIONS = 1 << 20
@@ -144,23 +146,36 @@ export class ChunkStore {
   }
 
   /** Reads, checks and decodes the blob of chunk `i` (all of it, or what `keep` accepts). */
-  private decodeBlob(i: number, keep?: (kindIndex: number, vcpu: number | null) => boolean): Transition[] {
+  private decodeBlob(i: number, keep?: (kindIndex: number, vcpu: number | null) => boolean, upto?: number): Transition[] {
     const c = this.chunks[i]!
     const range = `transitions ${c.firstSeq} to ${c.firstSeq + c.n - 1}`
     const data = this.getData.get(c.firstSeq) as Uint8Array | undefined
     if (!data) throw this.damaged(`${range} are missing`)
     if (c.dataCrc !== null && dataCrc(data) !== c.dataCrc) throw this.damaged(`${range}: the checksum does not match`)
     try {
-      return decodeChunk(data, c.firstSeq, c.firstOp, c.n, this.strings, keep)
+      return decodeChunk(data, c.firstSeq, c.firstOp, c.n, this.strings, keep, upto)
     } catch (e) {
       throw this.damaged(`${range} cannot be decoded: ${(e as Error).message}`)
     }
   }
 
-  /** The transition with this seq. */
+  /** The chunk of the previous at() (see there). */
+  private lastAt = -1
+
+  /**
+   * The transition with this seq. A lookup in a chunk that is neither cached nor the previous
+   * lookup's builds that one transition only (reading past the others), without caching: a jump
+   * (next root zap, a finding) then leaves no chunk of objects behind to survive the young
+   * generation; a second lookup in the same chunk (stepping through it) decodes and caches it.
+   */
   at(seq: number): Transition {
     const i = this.chunkIndexOf(seq)
-    return this.decode(i)[seq - this.chunks[i]!.firstSeq]!
+    const pos = seq - this.chunks[i]!.firstSeq
+    const again = this.lastAt === i
+    this.lastAt = i
+    if (again || this.cache.has(this.chunks[i]!.firstSeq)) return this.decode(i)[pos]!
+    let k = 0
+    return this.decodeBlob(i, () => k++ === pos, pos + 1)[0]!
   }
 
   /**
@@ -175,9 +190,14 @@ export class ChunkStore {
     const b = this.chunkIndexOf(to)
     for (let i = this.chunkIndexOf(from); i <= b; i++) {
       const c = this.chunks[i]!
-      const ts = this.decode(i)
+      const lo = Math.max(from - c.firstSeq, 0)
       const hi = Math.min(to - c.firstSeq, c.n - 1)
-      for (let j = Math.max(from - c.firstSeq, 0); j <= hi; j++) fn(ts[j]!)
+      // A long walk (a seek's replay from its checkpoint) reads the chunk up to `to` without
+      // keeping it: caching the objects of chunks a random seek will not visit again only moved
+      // them to the old generation, and the collections that followed were stateAt's slowest
+      // seeks. A short walk (a step) decodes and caches the chunk, for the next steps.
+      const ts = hi - lo >= LONG_WALK && !this.cache.has(c.firstSeq) ? this.decodeBlob(i, undefined, hi + 1) : this.decode(i)
+      for (let j = lo; j <= hi; j++) fn(ts[j]!)
     }
   }
 
