@@ -16,6 +16,7 @@ import { utf8_bytes } from '../../sim/digest'
 import { TRANSITION_SCHEMA, type Transition } from '../../sim/transitions'
 import { CHUNK_FORMAT, KIND_PLANS } from './codec'
 import { bloomAdd, BLOOM_BYTES, NKINDS, writeSummary } from './summary'
+import { putVarint } from './varint'
 
 /** Kinds whose transitions are handed back as objects, for the index tables. */
 export const INDEXED_KINDS = ['kvm_mmu_prepare_zap_page', 'finding', 'kvm_arch_flush_shadow_memslot'] as const
@@ -54,15 +55,6 @@ function growOut(out: Out, need: number): Uint8Array {
   bigger.set(out.buf.subarray(0, out.len))
   out.buf = bigger
   return bigger
-}
-
-function putVarint(b: Uint8Array, p: number, x: number): number {
-  while (x >= 0x80) {
-    b[p++] = (x % 0x80) | 0x80
-    x = Math.floor(x / 0x80)
-  }
-  b[p++] = x
-  return p
 }
 
 /** Room for one transition's canonical bytes without its strings: 4 + 9 fields, 10 bytes each. */

@@ -15,7 +15,7 @@
 import {
   TRANSITION_KINDS, TRANSITION_SCHEMA, type FieldType, type Transition, type TransitionKind,
 } from '../../sim/transitions'
-import { ByteReader, ByteWriter } from './varint'
+import { ByteReader, ByteWriter, putVarint } from './varint'
 
 export const CHUNK_FORMAT = 1
 
@@ -85,16 +85,6 @@ interface EncoderState {
 }
 
 type EncodeFn = (t: Transition, e: EncoderState) => void
-
-/** A varint of `x` at b[p] (LEB128, as ByteWriter.uint); returns the next position. */
-function putVarint(b: Uint8Array, p: number, x: number): number {
-  while (x >= 0x80) {
-    b[p++] = (x % 0x80) | 0x80
-    x = Math.floor(x / 0x80)
-  }
-  b[p++] = x
-  return p
-}
 
 /** Generated code that writes varint `x` at b[p]: one byte in place, longer ones by putVarint. */
 const PUT_X = 'if (x < 0x80) b[p++] = x; else p = V(b, p, x);\n'

@@ -3,6 +3,19 @@
  * numbers up to 2^53 (safe integers); arithmetic avoids 32-bit bit operations above 2^31.
  */
 
+/**
+ * A varint of `x` at b[p] (LEB128, as ByteWriter.uint), for generated encoders that write into
+ * a buffer they have made room in; returns the next position.
+ */
+export function putVarint(b: Uint8Array, p: number, x: number): number {
+  while (x >= 0x80) {
+    b[p++] = (x % 0x80) | 0x80
+    x = Math.floor(x / 0x80)
+  }
+  b[p++] = x
+  return p
+}
+
 /** A growable byte buffer that appends varints. */
 export class ByteWriter {
   buf: Uint8Array
