@@ -76,9 +76,9 @@ export interface ChunkInfo {
   /** Bit i: kind index i occurs. */
   kinds: number
   /** Parallel arrays: vcpu code (vcpu + 1, 0 = null), kind index, count. */
-  vcodes: Uint8Array
-  kindIdx: Uint8Array
-  counts: Uint32Array
+  vcodes: number[]
+  kindIdx: number[]
+  counts: number[]
   bloom: Uint8Array
   /** crc32 of the chunk's blob (schema 2), or null (schema 1: no checksums). */
   dataCrc: number | null
@@ -89,9 +89,11 @@ export function parseSummary(info: Omit<ChunkInfo, 'vcodes' | 'kindIdx' | 'count
   const m = r.uint()
   // Each entry takes at least 3 bytes: a larger count is damage, not a reason to allocate.
   if (m * 3 > blob.length) throw new RangeError(`chunk summary claims ${m} entries`)
-  const vcodes = new Uint8Array(m)
-  const kindIdx = new Uint8Array(m)
-  const counts = new Uint32Array(m)
+  // Plain arrays of small integers: a session of 10M transitions has ~5,000 chunks, and three
+  // typed arrays per chunk were most of the time it took to open.
+  const vcodes: number[] = new Array<number>(m)
+  const kindIdx: number[] = new Array<number>(m)
+  const counts: number[] = new Array<number>(m)
   for (let i = 0; i < m; i++) {
     vcodes[i] = r.uint()
     kindIdx[i] = r.uint()
@@ -99,7 +101,7 @@ export function parseSummary(info: Omit<ChunkInfo, 'vcodes' | 'kindIdx' | 'count
   }
   const bloom = blob.subarray(r.pos, r.pos + BLOOM_BYTES)
   if (bloom.length !== BLOOM_BYTES) throw new RangeError('chunk summary is truncated')
-  return { ...info, vcodes, kindIdx, counts, bloom }
+  return { firstSeq: info.firstSeq, n: info.n, firstOp: info.firstOp, lastOp: info.lastOp, kinds: info.kinds, vcodes, kindIdx, counts, bloom }
 }
 
 /** A filter on transitions: kinds (by index), vCPU, shadow page. Absent = any. */
