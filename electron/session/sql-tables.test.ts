@@ -154,6 +154,7 @@ describe('address helpers', () => {
       .toEqual({ a: '0x1000', b: 4096, c: 40960, d: null, e: null })
     const t = all.find((x) => x.kind === 'kvm_set_cr3')!
     expect(rows(`SELECT to_hex(cr3) AS h FROM transitions WHERE seq = ${t.seq}`)[0]!.h).toBe(JSON.parse(rows(`SELECT fields FROM transitions WHERE seq = ${t.seq}`)[0]!.fields as string).cr3)
+    expect(rows("SELECT to_hex('0x1A2b') AS a, to_hex('1000') AS b, to_hex('zz') AS c")[0]).toEqual({ a: '0x1a2b', b: '0x1000', c: null })
   })
 })
 

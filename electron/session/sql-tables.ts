@@ -396,12 +396,19 @@ function registerStateTables(db: Database.Database, source: SqlTableSource): voi
 // Address helpers: to_hex(4096) = '0x1000', from_hex('0x1000') = 4096 (SQLite's own hex() is
 // the hex of a value's text or blob bytes: hex(4096) = '34303936').
 
+function fromHex(s: unknown): number | null {
+  if (typeof s !== 'string' || !/^(0x)?[0-9a-f]{1,13}$/i.test(s.trim())) return null
+  return Number.parseInt(s.trim().replace(/^0x/i, ''), 16)
+}
+
 function registerHexFunctions(db: Database.Database): void {
-  db.function('to_hex', { deterministic: true }, (n: unknown) => (isInt(n) && n >= 0 ? '0x' + n.toString(16) : null))
-  db.function('from_hex', { deterministic: true }, (s: unknown) => {
-    if (typeof s !== 'string' || !/^(0x)?[0-9a-f]{1,13}$/i.test(s.trim())) return null
-    return Number.parseInt(s.trim().replace(/^0x/i, ''), 16)
+  // An address that is already hex text (roots_at / pages_at give them as inspect --json does)
+  // comes back in the same '0x…' form, so to_hex(gfn) reads the same over every table.
+  db.function('to_hex', { deterministic: true }, (n: unknown) => {
+    const v = typeof n === 'string' ? fromHex(n) : n
+    return isInt(v) && v >= 0 ? '0x' + v.toString(16) : null
   })
+  db.function('from_hex', { deterministic: true }, fromHex)
 }
 
 // ---------------------------------------------------------------------------------------------
