@@ -29,6 +29,7 @@ import { openSession, recordSession, type Session } from '../electron/session/in
 import type { Watch } from '../electron/session/watch-types'
 import { hostWhereStarter } from '../electron/service/where-search'
 import { createSqlHosts } from '../electron/sqlhost/hosts'
+import { mulberry32 } from '../electron/session/testing/random-ops'
 
 const TRANSITIONS_PER_STEP = 13.1
 const ROUNDS = 3
@@ -55,25 +56,13 @@ function session(dir: string, size: number): string {
   return file
 }
 
-/** Seeded PRNG (mulberry32): the same seqs and watches every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 interface Stats { p50: number; p99: number; max: number; hits: number }
 
 async function time(s: Session, make: (r: () => number) => Watch[], samples: number): Promise<Stats> {
   const where = s.whereInProcess()
   const best: Stats = { p50: Infinity, p99: Infinity, max: Infinity, hits: 0 }
   for (let round = 0; round < ROUNDS; round++) {
-    const r = rng(7 + round)
+    const r = mulberry32(7 + round)
     const ms: number[] = []
     let hits = 0
     for (let i = 0; i < samples; i++) {

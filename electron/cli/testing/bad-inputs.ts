@@ -20,6 +20,7 @@ import {
   zipBombCheckpoint,
 } from '../../session/testing/damage'
 import { captureLikeScript, syntheticTrace } from '../../kvm/testing/synthetic-trace'
+import { mulberry32 } from '../../session/testing/random-ops'
 
 /** What every case may use: a good session, a good script, a marked trace and its script. */
 export interface CorpusBase {
@@ -42,18 +43,6 @@ export interface BadInputCase {
   exit?: 1 | 2
   /** What the stderr line must say after `rootlab: ` (beyond the contract's checks). */
   message?: RegExp
-}
-
-/** mulberry32: the corpus is random but the same for the same seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }
 
 /** Writes the shared good files into `dir`; `record` records the session with the CLI under test. */
@@ -163,7 +152,7 @@ export function scriptCases(seed: number): BadInputCase[] {
   })
   // Truncated, corrupt and foreign texts.
   const good = JSON.stringify({ vcpus: 2, ops: captureLikeScript(2, 30, 5).ops.map(format_op) })
-  const r = prng(seed)
+  const r = mulberry32(seed)
   for (let i = 0; i < 8; i++) {
     const at = 1 + Math.floor(r() * (good.length - 2))
     cases.push({ name: `script: cut at byte ${at}`, argv: rec('s.json'), setup: file('s.json', good.slice(0, at)), message: /s\.json: not valid JSON: / })
@@ -264,7 +253,7 @@ export function traceCases(seed: number): BadInputCase[] {
     { name: 'trace: a script given with --script that is /dev/zero', argv: imp('t.txt', '--script', '/dev/zero'), setup: (d, b) => copyFileSync(b.trace, join(d, 't.txt')), message: /\/dev\/zero is a character device, not a script file/ },
     { name: 'trace: a 60 MB script', argv: imp('t.txt', '--script', 'big.json'), setup: (d, b) => { copyFileSync(b.trace, join(d, 't.txt')); sparse(join(d, 'big.json'), 60_000_000) }, message: /big\.json is 60,000,000 bytes: a script file may be at most 50,000,000 bytes \(50 MB\)/ },
   ]
-  const r = prng(seed)
+  const r = mulberry32(seed)
   for (let i = 0; i < 4; i++) {
     cases.push({
       name: `trace: the marked trace cut at a random line (#${i})`, argv: imp('t.txt', '--script', 's.json'),
@@ -323,7 +312,7 @@ export function sessionCases(seed: number): BadInputCase[] {
     { name: 'session: a foreign SQLite database with a session\'s table names', argv: ['info', 's.rootlab'], setup: (d) => foreignSqlite(join(d, 's.rootlab'), 'CREATE TABLE meta (key TEXT, value TEXT); CREATE TABLE chunks (x);'), message: /s\.rootlab is not a Root Lab session/ },
     { name: 'session: compare with a text file', argv: ['compare', 'a.rootlab', 'b.txt'], setup: (d, b) => { copyFileSync(b.session, join(d, 'a.rootlab')); writeFileSync(join(d, 'b.txt'), 'x') }, message: /b\.txt is not a Root Lab session/ },
   ]
-  const r = prng(seed)
+  const r = mulberry32(seed)
   for (let i = 0; i < 3; i++) {
     cases.push({
       name: `session: the good session with random bytes over page ${i + 1}`, argv: ['verify', 's.rootlab'],

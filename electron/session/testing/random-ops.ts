@@ -6,8 +6,11 @@
  */
 import type { Op } from '../../../sim/types'
 
-/** mulberry32: a tiny seeded PRNG (tests must be reproducible). */
-function rng(seed: number): () => number {
+/**
+ * mulberry32: a tiny seeded PRNG for tests, benchmarks and the bad-input corpus (reproducible;
+ * the model's own generator is sim/prng.ts).
+ */
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0
   return () => {
     a = (a + 0x6d2b79f5) >>> 0
@@ -30,7 +33,7 @@ export interface RandomOpsOptions {
 
 /** Generates `count` operations; each vCPU starts with a cr3 and a run. */
 export function* randomOps(o: RandomOpsOptions): Generator<Op> {
-  const r = rng(o.seed)
+  const r = mulberry32(o.seed)
   const processes = o.processes ?? 12
   const pgd = (p: number): number => (0x1000 + p) * 0x1000
   const pick = (n: number): number => Math.floor(r() * n)
