@@ -3,7 +3,8 @@
  * (bad file, invalid script, I/O error), 2 usage error; every error is one line on stderr that
  * starts with "rootlab: ". Set ROOTLAB_DEBUG=1 to see stack traces of unexpected errors.
  */
-import { SessionError } from '../session/index'
+import { SessionError } from '../session/errors'
+import { discardStartedWriter, startWriterEarly } from '../session/writer-worker-start'
 import { COMMANDS } from './commands'
 import { InputFileError } from './input-file'
 import { escapeForTerminal } from '../../sim/quote'
@@ -51,6 +52,8 @@ export async function main(argv: string[], rawIo: Io = processIo): Promise<numbe
     io.err(errorLine(`unknown command "${name.slice(0, 80)}" (allowed: ${COMMANDS.map((c) => c.name).join(', ')})`))
     return 2
   }
+  // The writer's worker boots while the recorder loads (writer-worker-start.ts).
+  if (name === 'record' && !rest.includes('--help') && !rest.includes('-h')) startWriterEarly()
   try {
     const mod = await cmd.load()
     return await mod.run(rest, io)
@@ -71,5 +74,7 @@ export async function main(argv: string[], rawIo: Io = processIo): Promise<numbe
     io.err(errorLine(`internal error: ${err?.message ?? String(e)}`))
     if (process.env.ROOTLAB_DEBUG) io.err(`${err?.stack ?? ''}\n`)
     return 1
+  } finally {
+    discardStartedWriter()
   }
 }

@@ -1,3 +1,4 @@
+import { deflateSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
 import { kvm_create } from '../../sim/state'
 import { create_machine } from '../../sim/step'
@@ -19,9 +20,18 @@ describe('checkpoints', () => {
   it('round-trip a busy state exactly, in the compact format', () => {
     const { k } = busyState()
     const blob = encodeCheckpoint(k)
-    expect(blob[0]).toBe(3)
+    expect(blob[0]).toBe(4)
     expect(decodeCheckpoint(blob)).toEqual(k)
     expect(decodeCheckpoint(encodeCheckpoint(kvm_create({ vcpus: 1, n_max_mmu_pages: 64 })))).toEqual(kvm_create({ vcpus: 1, n_max_mmu_pages: 64 }))
+  })
+
+  it('read the deflated format 3 of older files, and refuse a stored body that is cut or too large', () => {
+    const { k } = busyState()
+    const stored = encodeCheckpoint(k)
+    const deflated = Buffer.concat([Buffer.from([3]), deflateSync(stored.subarray(1), { level: 1 })])
+    expect(decodeCheckpoint(deflated)).toEqual(k)
+    expect(() => decodeCheckpoint(stored.subarray(0, stored.length - 5))).toThrow(RangeError)
+    expect(() => decodeCheckpoint(stored, 100)).toThrow('it holds more than 100 bytes')
   })
 
   it('fall back to plain JSON when a page has a field the codec does not know', () => {

@@ -13,6 +13,10 @@
  * Format 3 (written since schema 2's recorder work, issue 13): format 2 without mmu_page_hash,
  * which the reader rebuilds from the pages (see encodeBody); the recorder also keeps each
  * page's bytes between checkpoints (CheckpointEncoder).
+ * Format 4 (written since): format 3's body stored as is, without deflate. Deflating was ~40% of
+ * the session writer's checkpoint work and most of a 1M recording's zlib time (it halved ~15 KB
+ * bodies, ~4 bytes a transition); a reader skips the inflate too. 17-18 bytes a transition all-in
+ * (docs/benchmarks.md).
  * Format 0 = deflated plain JSON, written if a page has fields this codec does not know, so a
  * newer model can never lose state silently.
  */
@@ -39,15 +43,24 @@ function knownShapes(pages: kvm_mmu_page[]): boolean {
   return true
 }
 
-/** The format written: 3 (format 2 without mmu_page_hash). Formats 0 and 2 are still read. */
+/** The body layout written: 3 (format 2 without mmu_page_hash), stored as format 4 (not deflated). */
 export const CHECKPOINT_FORMAT = 3
 
-/** A checkpoint blob: the format byte, then the body deflated (level 1). */
+/** Format byte of a format-3 body stored without deflate. */
+const STORED_FORMAT_3 = 4
+
+/** A checkpoint blob: the format byte, then the body (format 3: stored as is, format 4; else deflated, level 1). */
 export function packCheckpoint(format: number, body: Uint8Array): Buffer {
   return withFormat(format, body)
 }
 
 function withFormat(format: number, body: Uint8Array): Buffer {
+  if (format === 3) {
+    const out = Buffer.allocUnsafe(body.length + 1)
+    out[0] = STORED_FORMAT_3
+    out.set(body, 1)
+    return out
+  }
   const z = deflateSync(body, { level: 1 })
   const out = Buffer.allocUnsafe(z.length + 1)
   out[0] = format
@@ -304,8 +317,13 @@ function inflateCapped(z: Uint8Array, cap: number): Buffer {
 
 /** Decodes a checkpoint; RangeError if it is damaged or inflates past `cap` bytes. */
 export function decodeCheckpoint(blob: Uint8Array, cap = checkpointCap(1_000_000)): kvm {
-  const format = blob[0]
-  const body = inflateCapped(blob.subarray(1), cap)
+  let format = blob[0]
+  let body: Buffer
+  if (format === STORED_FORMAT_3) {
+    if (blob.length - 1 > cap) throw new RangeError(`it holds more than ${cap} bytes`)
+    body = Buffer.from(blob.buffer, blob.byteOffset + 1, blob.length - 1)
+    format = 3
+  } else body = inflateCapped(blob.subarray(1), cap)
   if (format === 0) return JSON.parse(body.toString('utf8')) as kvm
   if (format !== 2 && format !== 3) throw new RangeError(`unknown checkpoint format ${format}`)
   const r = new ByteReader(body)

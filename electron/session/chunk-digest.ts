@@ -39,6 +39,8 @@ interface PassState {
   bloom: Uint8Array
   kinds: number
   indexed: Transition[]
+  /** The read position, output position and running sp, handed between the loop and a kind's pass. */
+  st: Float64Array
 }
 
 type Pass = (b: Uint8Array, firstSeq: number, firstOp: number, n: number, s: PassState) => void
@@ -60,73 +62,100 @@ function growOut(out: Out, need: number): Uint8Array {
 /** Room for one transition's canonical bytes without its strings: 4 + 9 fields, 10 bytes each. */
 const MAX_FIXED = 10 * (4 + Math.max(...KIND_PLANS.map((pl) => pl.bools.length + pl.values.length)))
 
-function compilePass(): Pass {
+/**
+ * One kind's part of the pass, generated: reads the kind's fields at st[Q], writes their
+ * canonical bytes at st[P], updates the running sp (st[SP]), the bloom and the index rows.
+ */
+type KindPass = (b: Uint8Array, s: PassState, seq: number, op: number, vc: number) => void
+
+/** Positions a kind's pass reads and updates, in PassState.st: chunk read position, output position, running sp. */
+const Q = 0
+const P = 1
+const SP = 2
+
+function compileKindPass(plan: (typeof KIND_PLANS)[number]): KindPass {
   const ident = /^[a-z_][a-z0-9_]*$/
-  let cases = ''
-  for (const plan of KIND_PLANS) {
-    const indexed = (INDEXED_KINDS as readonly string[]).includes(plan.kind)
-    let c = `case ${plan.index}: {\n`
-    if (plan.bools.length) c += `${READ_X}const bits = x;\n`
-    // The chunk's fields in its order: bools first (above), then ints and strings. Each int is
-    // kept as its zigzag value (what the canonical form writes) and, where needed, its value.
-    const local = new Map<string, string>()
-    plan.values.forEach(([name, how], i) => {
-      if (!ident.test(name)) throw new Error(`transition field names must be identifiers (${plan.kind}.${name})`)
-      const v = `f${i}`
-      local.set(name, v)
-      c += READ_X
-      if (how === 1) c += `sp += x % 2 === 0 ? x / 2 : -(x + 1) / 2; const ${v} = sp;\n`
-      else if (how === 2) c += `const ${v} = x;\n`
-      else c += `const ${v} = x % 2 === 0 ? x / 2 : -(x + 1) / 2; const ${v}z = x;\n`
-    })
-    // The canonical form: every field in schema order.
-    const schema = Object.entries(TRANSITION_SCHEMA[plan.kind]) as [string, string][]
-    for (const [name, type] of schema) {
-      if (type === 'bool') c += `o[p++] = (bits >>> ${plan.bools.indexOf(name)}) & 1;\n`
-      else if (type === 'str') {
-        c += `{ const sb = strs[${local.get(name)}]; if (sb === undefined) throw new RangeError('unknown string id');
+  const indexed = (INDEXED_KINDS as readonly string[]).includes(plan.kind)
+  let c = `const st = s.st;\nlet q = st[${Q}], p = st[${P}], x = 0, o = s.out.buf;\n`
+  const usesSp = plan.values.some(([, how]) => how === 1)
+  if (usesSp) c += `let sp = st[${SP}];\n`
+  if (plan.bools.length) c += `${READ_X}const bits = x;\n`
+  // The chunk's fields in its order: bools first (above), then ints and strings. Each int is
+  // kept as its zigzag value (what the canonical form writes) and, where needed, its value.
+  const local = new Map<string, string>()
+  plan.values.forEach(([name, how], i) => {
+    if (!ident.test(name)) throw new Error(`transition field names must be identifiers (${plan.kind}.${name})`)
+    const v = `f${i}`
+    local.set(name, v)
+    c += READ_X
+    if (how === 1) c += `sp += x % 2 === 0 ? x / 2 : -(x + 1) / 2; const ${v} = sp;\n`
+    else if (how === 2) c += `const ${v} = x;\n`
+    else c += `const ${v} = x % 2 === 0 ? x / 2 : -(x + 1) / 2; const ${v}z = x;\n`
+  })
+  // The canonical form: every field in schema order.
+  const schema = Object.entries(TRANSITION_SCHEMA[plan.kind]) as [string, string][]
+  for (const [name, type] of schema) {
+    if (type === 'bool') c += `o[p++] = (bits >>> ${plan.bools.indexOf(name)}) & 1;\n`
+    else if (type === 'str') {
+      c += `{ const sb = s.strs[${local.get(name)}]; if (sb === undefined) throw new RangeError('unknown string id');
 if (p + sb.length + ${MAX_FIXED} > o.length) { s.out.len = p; o = G(s.out, sb.length + ${MAX_FIXED}); }
 o.set(sb, p); p += sb.length; }\n`
-      } else {
-        const how = plan.values.find(([n]) => n === name)![1]
-        c += how === 1 ? `x = ${local.get(name)}; x = x >= 0 ? x * 2 : -x * 2 - 1;\n${WRITE_X}` : `x = ${local.get(name)}z;\n${WRITE_X}`
-      }
+    } else {
+      const how = plan.values.find(([n]) => n === name)![1]
+      c += how === 1 ? `x = ${local.get(name)}; x = x >= 0 ? x * 2 : -x * 2 - 1;\n${WRITE_X}` : `x = ${local.get(name)}z;\n${WRITE_X}`
     }
-    for (const name of ['sp', 'child']) if (local.has(name)) c += `B(bloom, ${local.get(name)});\n`
-    if (indexed) {
-      const fields = schema.map(([name, type]) =>
-        type === 'bool' ? `${name}: ((bits >>> ${plan.bools.indexOf(name)}) & 1) === 1`
-          : type === 'str' ? `${name}: texts[${local.get(name)}]` : `${name}: ${local.get(name)}`)
-      c += `s.indexed.push({ seq, op, kind: ${JSON.stringify(plan.kind)}, vcpu: vc === 0 ? null : vc - 1, ${fields.join(', ')} });\n`
-    }
-    cases += `${c}break; }\n`
   }
+  for (const name of ['sp', 'child']) if (local.has(name)) c += `B(s.bloom, ${local.get(name)});\n`
+  if (indexed) {
+    const fields = schema.map(([name, type]) =>
+      type === 'bool' ? `${name}: ((bits >>> ${plan.bools.indexOf(name)}) & 1) === 1`
+        : type === 'str' ? `${name}: s.texts[${local.get(name)}]` : `${name}: ${local.get(name)}`)
+    c += `s.indexed.push({ seq, op, kind: ${JSON.stringify(plan.kind)}, vcpu: vc === 0 ? null : vc - 1, ${fields.join(', ')} });\n`
+  }
+  c += `st[${Q}] = q; st[${P}] = p;\n`
+  if (usesSp) c += `st[${SP}] = sp;\n`
+  // Generated from the static schema (identifiers checked above), never from input.
+  return new Function('V', 'G', 'B', `return function digest_${plan.kind}(b, s, seq, op, vc) {\n${c}}`)(putVarint, growOut, bloomAdd) as KindPass
+}
+
+/**
+ * The pass: a small loop over the transitions (header, counts, the common canonical fields)
+ * calling one generated function per kind. One function with a case per kind was ~10 KB of
+ * bytecode that V8 compiled three or four times per recording (~110-220 ms of a core each:
+ * every kind first seen after an optimization threw the optimized code away); small functions
+ * compile in a fraction of that and a rare kind only deoptimizes its own.
+ */
+function compilePass(): Pass {
+  const kinds = KIND_PLANS.map(compileKindPass)
   const body = `
 let q = 1, x = 0;
 let o = s.out.buf, p = s.out.len;
-let op = firstOp, vc = 0, sp = 0, seq = firstSeq;
-const counts = s.counts, keys = s.keys, bloom = s.bloom, strs = s.strs, texts = s.texts;
+let op = firstOp, vc = 0, seq = firstSeq;
+const counts = s.counts, keys = s.keys, st = s.st;
 let kinds = s.kinds;
+st[${SP}] = 0;
 for (let i = 0; i < n; i++, seq++) {
   if (p + ${MAX_FIXED} > o.length) { s.out.len = p; o = G(s.out, ${MAX_FIXED}); }
   ${READ_X}
   const h = x, k = h >>> 2;
   if (h & 2) { ${READ_X} op += x; }
   if (h & 1) { ${READ_X} vc = x; if (vc > ${MAX_VCODE}) throw new RangeError('vCPU out of range'); }
+  const f = K[k];
+  if (f === undefined) throw new RangeError('unknown kind index ' + k);
   const key = vc * ${NKINDS} + k;
   if (counts[key]++ === 0) keys.push(key);
   kinds |= 1 << k;
   x = seq; ${WRITE_X} x = op; ${WRITE_X} x = k; ${WRITE_X} x = vc; ${WRITE_X}
-  switch (k) {
-${cases}  default: throw new RangeError('unknown kind index ' + k);
-  }
+  st[${Q}] = q; st[${P}] = p;
+  f(b, s, seq, op, vc);
+  q = st[${Q}]; p = st[${P}]; o = s.out.buf;
 }
 if (q !== b.length) throw new RangeError('the chunk does not end after its last transition');
 s.out.len = p;
 s.kinds = kinds;
 `
-  // Generated from the static schema (identifiers checked above), never from input.
-  return new Function('V', 'G', 'B', `return function digestChunk(b, firstSeq, firstOp, n, s) {${body}}`)(putVarint, growOut, bloomAdd) as Pass
+  // Generated from the static schema, never from input.
+  return new Function('V', 'G', 'K', `return function digestChunk(b, firstSeq, firstOp, n, s) {${body}}`)(putVarint, growOut, kinds) as Pass
 }
 
 const PASS = compilePass()
@@ -136,7 +165,7 @@ export class ChunkDigester {
   private readonly s: PassState = {
     out: { buf: new Uint8Array(1 << 17), len: 0 },
     strs: [], texts: [], counts: new Uint32Array((MAX_VCODE + 1) * NKINDS), keys: [], bloom: new Uint8Array(BLOOM_BYTES),
-    kinds: 0, indexed: [],
+    kinds: 0, indexed: [], st: new Float64Array(3),
   }
 
   /** Strings the next chunks may name. */

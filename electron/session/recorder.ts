@@ -34,7 +34,8 @@ import { checkOutput, putInPlace, removeTemp, tempBeside } from './output-file'
 import { APP_VERSION, writeMeta } from './meta'
 import { APPLICATION_ID, SCHEMA_SQL, SCHEMA_VERSION } from './schema'
 import { MEMSLOT_ACTIONS, OP_CODES, type WriterMessage } from './session-writer'
-import { inlineWriter, threadWriter, writerScript, type WriterSink } from './writer-thread'
+import { inlineWriter, threadWriter, type WriterSink } from './writer-thread'
+import { writerScript } from './writer-worker-start'
 import type { RecorderTuning, RecordOptions, RecordProgress, RecordSummary } from './types'
 
 /** Measured defaults (docs/benchmarks.md, "Session database"). */

@@ -1,35 +1,45 @@
 /**
- * Worker-thread entry of the session writer (writer-thread.ts threadWriter): handles the
+ * Worker-thread entry of the session writer (writer-thread.ts threadWriter): waits for `open`
+ * (the worker may be started before the file exists, writer-worker-start.ts), then handles the
  * recorder's messages in order with a SessionWriter, counts them in the shared control words
  * (backpressure), and reports the end (the digest) or the first error (message and SQLite code)
  * on the port and in the control words, which the recorder reads with Atomics.
+ *
+ * The writer's code is imported dynamically so that a failure to load it (a broken bundle, a
+ * missing module) is reported like any other error instead of killing the worker silently while
+ * the recorder waits on the control words.
  */
-import { workerData, type MessagePort } from 'node:worker_threads'
-import { SessionWriter, type WriterMessage } from './session-writer'
-import { FAILED, FINISHED, HANDLED, STATE } from './writer-thread'
+import { workerData } from 'node:worker_threads'
+import type { SessionWriter, WriterMessage } from './session-writer'
+import { FAILED, FINISHED, HANDLED, STATE, type WriterOpen, type WriterWorkerData } from './writer-worker-start'
 
-const init = (workerData as { rootlabSessionWriter?: { file: string; nativeBinding: string | null; ctl: Int32Array; port: MessagePort } })
-  .rootlabSessionWriter
+const init = (workerData as { rootlabSessionWriter?: WriterWorkerData } | null)?.rootlabSessionWriter
 if (init) {
   const { ctl, port } = init
   let writer: SessionWriter | null = null
+  let failed = false
   const fail = (e: unknown): void => {
+    if (failed) return
+    failed = true
     writer?.abort()
     const err = e as Error & { code?: string }
-    port.postMessage({ error: { message: err.message, ...(typeof err.code === 'string' ? { code: err.code } : {}) } })
+    port.postMessage({ error: { message: err?.message ?? String(e), ...(typeof err?.code === 'string' ? { code: err.code } : {}) } })
     Atomics.store(ctl, STATE, FAILED)
     Atomics.notify(ctl, STATE)
     Atomics.notify(ctl, HANDLED)
     port.close()
   }
-  try {
-    writer = new SessionWriter(init.file, init.nativeBinding ?? undefined)
-  } catch (e) {
-    fail(e)
-  }
-  port.on('message', (m: WriterMessage) => {
-    if (!writer || Atomics.load(ctl, STATE) !== 0) return
+  // Messages that arrive before the writer's code is loaded wait here, in order.
+  const queue: (WriterOpen | WriterMessage)[] = []
+  let ready: typeof import('./session-writer') | null = null
+  const handle = (m: WriterOpen | WriterMessage): void => {
+    if (failed || Atomics.load(ctl, STATE) !== 0) return
     try {
+      if (m.t === 'open') {
+        writer = new ready!.SessionWriter(m.file, m.nativeBinding ?? undefined)
+        return
+      }
+      if (!writer) throw new Error('the session writer was sent a message before its file')
       writer.handle(m)
     } catch (e) {
       fail(e)
@@ -43,5 +53,13 @@ if (init) {
       Atomics.notify(ctl, STATE)
       port.close()
     }
+  }
+  port.on('message', (m: WriterOpen | WriterMessage) => {
+    if (ready) handle(m)
+    else queue.push(m)
   })
+  import('./session-writer').then((mod) => {
+    ready = mod
+    for (const m of queue.splice(0)) handle(m)
+  }, fail)
 }

@@ -11,12 +11,9 @@
  *     finished, and takes its answer with receiveMessageOnPort. A write error (a full disk)
  *     is reported at the next check, with the SQLite code of the original error.
  */
-import { existsSync } from 'node:fs'
-import { createRequire } from 'node:module'
-import { dirname, join } from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
-import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads'
+import { receiveMessageOnPort } from 'node:worker_threads'
 import { SessionWriter, type WriterMessage } from './session-writer'
+import { FAILED, HANDLED, RUNNING, startWriterWorker, STATE, takeStartedWriter, type WriterOpen } from './writer-worker-start'
 
 export interface WriterSink {
   /** Sends one message (buffers in `transfer` are handed over: do not use them afterwards). */
@@ -54,42 +51,11 @@ export function inlineWriter(file: string, nativeBinding?: string): WriterSink {
 /** Messages the recorder may be ahead of the writer (a chunk is ~12 KB, a checkpoint ~10-30 KB). */
 export const MAX_IN_FLIGHT = 64
 
-/** Control words shared with the worker: [0] messages handled, [1] state. */
-export const HANDLED = 0
-export const STATE = 1
-export const RUNNING = 0
-export const FAILED = 1
-export const FINISHED = 2
-
-/** The worker entry: the built session-writer.js beside the bundle, or the source under tsx. */
-export function writerScript(): { filename: string | URL; options: { eval?: boolean } } | null {
-  const here = dirname(fileURLToPath(import.meta.url))
-  for (const dir of [here, join(here, '..')]) {
-    const built = join(dir, 'session-writer.js')
-    if (existsSync(built)) return { filename: built, options: {} }
-  }
-  const source = join(here, 'session-writer-worker.ts')
-  if (!existsSync(source)) return null
-  // From source (tests): register tsx's loader in the worker, then load the entry.
-  const require = createRequire(import.meta.url)
-  const tsxApi = pathToFileURL(join(dirname(require.resolve('tsx/package.json')), 'dist/esm/api/index.mjs')).href
-  const code = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(pathToFileURL(source).href)}) })`
-  return { filename: code, options: { eval: true } }
-}
-
+/** Writes `file` on a worker: the one started early (writer-worker-start.ts), or a new one. */
 export function threadWriter(file: string, nativeBinding?: string): WriterSink {
-  const script = writerScript()
-  if (!script) throw new Error('the session writer worker is missing; run npm run build')
-  const ctl = new Int32Array(new SharedArrayBuffer(8))
-  const { port1, port2 } = new MessageChannel()
-  const worker = new Worker(script.filename, {
-    ...script.options,
-    workerData: { rootlabSessionWriter: { file, nativeBinding: nativeBinding ?? null, ctl, port: port2 } },
-    // The writer allocates little that lives: a small young generation keeps its memory small.
-    resourceLimits: { maxYoungGenerationSizeMb: 8 },
-    transferList: [port2 as unknown as MessagePort],
-  })
-  worker.unref()
+  const { worker, ctl, port: port1 } = takeStartedWriter() ?? startWriterWorker()
+  const open: WriterOpen = { t: 'open', file, nativeBinding: nativeBinding ?? null }
+  port1.postMessage(open)
   let sent = 0
   const failed = (): never => {
     const msg = receiveMessageOnPort(port1)?.message as { error?: WriterError } | undefined
