@@ -25,14 +25,29 @@ function vcpu_create(vcpu_id: number): kvm_vcpu {
   }
 }
 
+/**
+ * An empty table keyed by sparse integers (shadow page ids, gfns). Ids only grow (next_sp) while
+ * about n_max_mmu_pages of them are live, so V8 would turn such an object from an array-like
+ * into a hash table partway through a run, and every optimized function that had read it
+ * (to_shadow_page, kvm_mmu_get_page, ...: 26 of them in a 1M-transition recording) would be
+ * thrown away and compiled again. A key at or above 2^29, added and deleted, makes it a hash
+ * table from the start, for good. Contents, key order and JSON are the same.
+ */
+function sparse_table<T>(): Record<number, T> {
+  const t: Record<number, T> = {}
+  t[2 ** 29] = undefined as T
+  delete t[2 ** 29]
+  return t
+}
+
 /** A new VM: no shadow pages, every root slot INVALID, mmu_valid_gen 0. */
 export function kvm_create(params: VmParams): kvm {
   const vcpus: kvm_vcpu[] = []
   for (let i = 0; i < params.vcpus; i++) vcpus.push(vcpu_create(i))
   return {
     mmu_valid_gen: 0,
-    mmu_pages: {},
-    mmu_page_hash: {},
+    mmu_pages: sparse_table(),
+    mmu_page_hash: sparse_table(),
     active_mmu_pages: [],
     n_used_mmu_pages: 0,
     n_max_mmu_pages: params.n_max_mmu_pages,
