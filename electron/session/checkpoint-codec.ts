@@ -272,7 +272,13 @@ export class CheckpointAssembler {
     for (const [sp, bytes] of this.pages) {
       w.uint(sp - prev)
       prev = sp
-      w.bytes(bytes)
+      // A page is ~13 bytes: a loop copies that faster than TypedArray.set's call.
+      const n = bytes.length
+      w.ensure(n)
+      const buf = w.buf
+      let at = w.len
+      for (let i = 0; i < n; i++) buf[at++] = bytes[i]!
+      w.len = at
     }
     w.bytes(d.tail)
     return { format: CHECKPOINT_FORMAT, body: w.buf.subarray(0, w.len) }

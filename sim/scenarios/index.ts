@@ -75,10 +75,6 @@ export interface ScenarioProgress {
   step: number
 }
 
-function* drain(g: Guest): Generator<Op> {
-  for (const op of g.out) yield op
-  g.out.length = 0
-}
 
 /** One step of process churn on a random vCPU. */
 function churn_step(g: Guest, max_live: number): void {
@@ -130,7 +126,9 @@ export function* scenario_ops(name: ScenarioName, params: ScenarioParams, progre
     switch_to(g, v, g.live[mine.length > 0 ? mine[0]! : v % g.live.length]!)
     if (mine.length === 0) mine.push(v % g.live.length)
   }
-  yield* drain(g)
+  // The guest's pending operations, in order (inline, not a nested generator per step).
+  for (const op of g.out) yield op
+  g.out.length = 0
 
   const memslot_every = name === 'memslot-update' ? 200 : 0
   for (let step = 0; step < params.steps; step++) {
@@ -144,7 +142,8 @@ export function* scenario_ops(name: ScenarioName, params: ScenarioParams, progre
       if (rng.chance(0.004)) g.out.push({ op: 'memslot', action: rng.chance(0.5) ? 'delete' : 'move' })
       if (rng.chance(0.004) && g.live.length > 0) g.out.push({ op: 'unprotect', gfn: rng.pick(g.live).pgd_gfn })
     }
-    yield* drain(g)
+    for (let i = 0; i < g.out.length; i++) yield g.out[i]!
+    g.out.length = 0
   }
   progress.step = params.steps
 }
