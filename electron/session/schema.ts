@@ -11,7 +11,7 @@
  *                 Schema 2: `data_crc` = crc32 of the chunk's chunk_data blob, `crc` = crc32 of
  *                 the row itself (checksum.ts), checked on open (crc) and on decode (data_crc).
  *   chunk_data    first_seq -> the chunk's transitions, binary (codec.ts). Append-only.
- *   checkpoints   seq -> full model state after transition seq (checkpoint-codec.ts);
+ *   checkpoints   seq -> full model state after transition seq (checkpoint-codec.ts: format 4 stored, older deflated);
  *                 seq 0 is the initial state. Schema 2: `crc` of (seq, op, state).
  *   operations    idx -> the operation that drove the run (op, vcpu, pgd | gva | gfn | action)
  *                 and last_seq, the seq of its last transition: enough to re-run it.
@@ -112,7 +112,7 @@ export const TABLE_DOCS: Record<string, string> = {
   memslots: 'seq, action: every memslot update',
   bookmarks: 'id, seq, note, created',
   watches: 'id, watch (JSON: slot, page, requests or where), enabled, created: the debugger\'s watches',
-  checkpoints: 'seq, op, state, crc: full state snapshots (binary, deflated; crc32 from schema 2)',
+  checkpoints: 'seq, op, state, crc: full state snapshots (binary: first byte the format, 4 = stored, older ones deflated; crc32 from schema 2)',
   chunks: 'first_seq, n, first_op, last_op, kinds, summary, data_crc, crc: one row per chunk of transitions',
   chunk_data: 'first_seq, data: the transitions, binary',
   strings: 'id, text: string field values',
