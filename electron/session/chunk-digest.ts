@@ -49,8 +49,8 @@ type Pass = (b: Uint8Array, firstSeq: number, firstOp: number, n: number, s: Pas
 const READ_X = `x = b[q++];
 if (x >= 0x80) { x &= 0x7f; let m = 0x80, c; do { c = b[q++]; x += (c & 0x7f) * m; m *= 0x80; } while (c >= 0x80); }
 `
-/** Writes varint `x` at o[p]. */
-const WRITE_X = 'if (x < 0x80) o[p++] = x; else p = V(o, p, x);\n'
+/** Writes varint `x` at o[p] (one and two bytes in place). */
+const WRITE_X = 'if (x < 0x80) o[p++] = x; else if (x < 0x4000) { o[p++] = (x & 0x7f) | 0x80; o[p++] = x >>> 7; } else p = V(o, p, x);\n'
 
 function growOut(out: Out, need: number): Uint8Array {
   const bigger = new Uint8Array(Math.max(out.buf.length * 2, out.len + need))

@@ -8,6 +8,15 @@
  * a buffer they have made room in; returns the next position.
  */
 export function putVarint(b: Uint8Array, p: number, x: number): number {
+  if (x < 0x80000000) {
+    // 31-bit fast path (seqs, ops, ids): integer bit operations instead of % and floor.
+    while (x >= 0x80) {
+      b[p++] = (x & 0x7f) | 0x80
+      x >>>= 7
+    }
+    b[p++] = x
+    return p
+  }
   while (x >= 0x80) {
     b[p++] = (x % 0x80) | 0x80
     x = Math.floor(x / 0x80)
