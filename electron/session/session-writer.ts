@@ -8,8 +8,9 @@
  *
  * Runs on a second thread (session-writer-worker.ts, fed by writer-thread.ts) so the model
  * never waits for encoding, hashing or SQLite; or inline on the recorder's thread (tests run
- * from source, where no built worker exists). Messages are handled strictly in order: a
- * `commit` ends a transaction holding whole operations, as before (crash safety unchanged).
+ * from source, where no built worker exists). Messages are handled strictly in order, each as
+ * it arrives: a `commit` ends a transaction holding whole operations, as before (crash safety
+ * unchanged).
  */
 import { createHash } from 'node:crypto'
 import Database from 'better-sqlite3'
@@ -41,8 +42,9 @@ export class SessionWriter {
   private readonly digester = new ChunkDigester()
   private readonly hash = createHash('sha256')
   private readonly ins: Record<'chunk' | 'data' | 'string' | 'ckpt' | 'op' | 'zap' | 'finding' | 'memslot', Database.Statement>
-  private pending: WriterMessage[] = []
-  private readonly commitPending: () => void
+  /** The write transaction: begun by the first message after a commit, ended by `commit`. */
+  private readonly begin: Database.Statement
+  private readonly commitTx: Database.Statement
   /** OPS_PER_INSERT operations in one statement: better-sqlite3's cost is mostly per call. */
   private readonly insOps: Database.Statement
   private readonly opArgs: (string | number | null)[] = new Array<string | number | null>(OPS_PER_INSERT * 8)
@@ -67,21 +69,31 @@ export class SessionWriter {
     }
     this.insOps = db.prepare(`INSERT INTO operations (idx, op, vcpu, pgd, gva, gfn, action, last_seq) VALUES ${
       new Array(OPS_PER_INSERT).fill('(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`)
-    this.commitPending = db.transaction(() => {
-      for (const m of this.pending) this.write(m)
-      this.pending = []
-    })
+    this.begin = db.prepare('BEGIN')
+    this.commitTx = db.prepare('COMMIT')
   }
 
-  /** Handles one message. Throws (SqliteError, with its code) if the file cannot be written. */
+  /**
+   * Handles one message. Throws (SqliteError, with its code) if the file cannot be written; the
+   * open transaction is then rolled back by abort().
+   *
+   * Each message is read and written as it arrives, inside a transaction that only `commit`
+   * ends (so what is committed still ends at an operation boundary). Keeping them until the
+   * commit made the writer idle for a batch and then busy with all of it: the last batch, up to
+   * 200 ms of the model's output, was still being written after the model had finished (57-94 ms
+   * of a 1M recording's wall time, docs/benchmarks.md).
+   */
   handle(m: WriterMessage): void {
-    if (m.t === 'strings') {
-      // Needed to read the next chunks: kept at once, written with the next commit.
-      this.digester.addStrings(m.list)
-      this.pending.push(m)
-    } else if (m.t === 'commit') this.commitPending()
-    else if (m.t === 'finish') this.finish(m)
-    else this.pending.push(m)
+    if (m.t === 'commit') {
+      if (this.db.inTransaction) this.commitTx.run()
+      return
+    }
+    if (m.t === 'finish') {
+      this.finish(m)
+      return
+    }
+    if (!this.db.inTransaction) this.begin.run()
+    this.write(m)
   }
 
   /** The digest of every chunk written (after finish). */
@@ -92,6 +104,8 @@ export class SessionWriter {
   private write(m: WriterMessage): void {
     switch (m.t) {
       case 'strings':
+        // Needed to read the chunks that follow.
+        this.digester.addStrings(m.list)
         for (const [id, text] of m.list) this.ins.string.run(id, text)
         return
       case 'chunk':
@@ -152,12 +166,11 @@ export class SessionWriter {
 
   private finish(m: Extract<WriterMessage, { t: 'finish' }>): void {
     const db = this.db
-    db.transaction(() => {
-      this.commitPending()
-      const digest = this.hash.digest('hex')
-      this.digestHex = digest
-      writeMeta(db, { ...m.meta, digest: m.cancelled ? null : digest })
-    })()
+    if (!db.inTransaction) this.begin.run()
+    const digest = this.hash.digest('hex')
+    this.digestHex = digest
+    writeMeta(db, { ...m.meta, digest: m.cancelled ? null : digest })
+    this.commitTx.run()
     // A finished session is one self-contained file: fold the WAL in and leave WAL mode.
     db.pragma('wal_checkpoint(TRUNCATE)')
     db.pragma('journal_mode = DELETE')
