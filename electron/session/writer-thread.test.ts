@@ -6,7 +6,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest'
 import { tempDir } from './testing/fixtures'
-import { threadWriter } from './writer-thread'
+import { MAX_IN_FLIGHT, threadWriter } from './writer-thread'
 import { discardStartedWriter, FAILED, STATE, startWriterWorker } from './writer-worker-start'
 
 const tmp = tempDir()
@@ -26,6 +26,20 @@ describe('the session writer worker', () => {
     expect(Atomics.load(w.ctl, STATE)).toBe(FAILED)
     w.port.close()
     await w.worker.terminate()
+  }, 30_000)
+
+  it('gives up with a clear error when the writer stops answering (a worker gone without a word)', async () => {
+    for (const at of ['send', 'finish'] as const) {
+      const started = startWriterWorker()
+      await started.worker.terminate()
+      const sink = threadWriter(tmp.file(`gone-${at}.rootlab`), undefined, { started, stallMs: 300 })
+      const t0 = Date.now()
+      const act = at === 'send'
+        ? () => { for (let i = 0; i <= MAX_IN_FLIGHT + 1; i++) sink.send({ t: 'commit' }) }
+        : () => sink.finish({ t: 'finish', cancelled: false, meta: {} })
+      expect(act).toThrow(/the session writer has not written anything for 300 ms and was stopped/)
+      expect(Date.now() - t0).toBeLessThan(5_000)
+    }
   }, 30_000)
 
   it('discardStartedWriter with nothing started does nothing', () => {

@@ -12,8 +12,9 @@
  *     is reported at the next check, with the SQLite code of the original error.
  */
 import { receiveMessageOnPort } from 'node:worker_threads'
+import { SessionError } from './errors'
 import { SessionWriter, type WriterMessage } from './session-writer'
-import { FAILED, HANDLED, RUNNING, startWriterWorker, STATE, takeStartedWriter, type WriterOpen } from './writer-worker-start'
+import { FAILED, HANDLED, RUNNING, startWriterWorker, STATE, takeStartedWriter, type StartedWriter, type WriterOpen } from './writer-worker-start'
 
 export interface WriterSink {
   /** Sends one message (buffers in `transfer` are handed over: do not use them afterwards). */
@@ -51,9 +52,20 @@ export function inlineWriter(file: string, nativeBinding?: string): WriterSink {
 /** Messages the recorder may be ahead of the writer (a chunk is ~12 KB, a checkpoint ~10-30 KB). */
 export const MAX_IN_FLIGHT = 64
 
-/** Writes `file` on a worker: the one started early (writer-worker-start.ts), or a new one. */
-export function threadWriter(file: string, nativeBinding?: string): WriterSink {
-  const { worker, ctl, port: port1 } = takeStartedWriter() ?? startWriterWorker()
+/**
+ * How long the recorder waits for the writer to handle one more message before it gives up: a
+ * message takes milliseconds, so a writer silent this long is gone (a worker killed by running
+ * out of memory reports nothing, and the recorder, blocked in Atomics.wait, would wait forever).
+ */
+export const WRITER_STALL_MS = 60_000
+
+/**
+ * Writes `file` on a worker: the one started early (writer-worker-start.ts), or a new one
+ * (`started` and `stallMs`: for tests).
+ */
+export function threadWriter(file: string, nativeBinding?: string, opts: { started?: StartedWriter; stallMs?: number } = {}): WriterSink {
+  const { worker, ctl, port: port1 } = opts.started ?? takeStartedWriter() ?? startWriterWorker()
+  const stallMs = opts.stallMs ?? WRITER_STALL_MS
   const open: WriterOpen = { t: 'open', file, nativeBinding: nativeBinding ?? null }
   port1.postMessage(open)
   let sent = 0
@@ -66,6 +78,21 @@ export function threadWriter(file: string, nativeBinding?: string): WriterSink {
   const check = (): void => {
     if (Atomics.load(ctl, STATE) === FAILED) failed()
   }
+  // The writer's progress while the recorder waits for it (see WRITER_STALL_MS).
+  let lastHandled = -1
+  let lastProgressAt = 0
+  const stalled = (): void => {
+    const handled = Atomics.load(ctl, HANDLED)
+    const now = Date.now()
+    if (handled !== lastHandled) {
+      lastHandled = handled
+      lastProgressAt = now
+    } else if (now - lastProgressAt > stallMs) {
+      void worker.terminate()
+      port1.close()
+      throw new SessionError(`the session writer has not written anything for ${stallMs >= 1000 ? `${Math.round(stallMs / 1000)} s` : `${stallMs} ms`} and was stopped (it may have run out of memory)`)
+    }
+  }
   return {
     send(m, transfer) {
       port1.postMessage(m, transfer ?? [])
@@ -75,14 +102,18 @@ export function threadWriter(file: string, nativeBinding?: string): WriterSink {
         check()
         const handled = Atomics.load(ctl, HANDLED)
         if (sent - handled <= MAX_IN_FLIGHT) return
-        Atomics.wait(ctl, HANDLED, handled, 200)
+        stalled()
+        Atomics.wait(ctl, HANDLED, handled, Math.min(200, stallMs))
       }
     },
     check,
     finish(m) {
       port1.postMessage(m)
       sent++
-      while (Atomics.load(ctl, STATE) === RUNNING) Atomics.wait(ctl, STATE, RUNNING, 1000)
+      while (Atomics.load(ctl, STATE) === RUNNING) {
+        stalled()
+        Atomics.wait(ctl, STATE, RUNNING, Math.min(200, stallMs))
+      }
       if (Atomics.load(ctl, STATE) === FAILED) failed()
       const reply = receiveMessageOnPort(port1)?.message as { digest?: string } | undefined
       port1.close()
