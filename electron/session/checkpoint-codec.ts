@@ -15,8 +15,9 @@
  * page's bytes between checkpoints (CheckpointEncoder).
  * Format 4 (written since): format 3's body stored as is, without deflate. Deflating was ~40% of
  * the session writer's checkpoint work and most of a 1M recording's zlib time (it halved ~15 KB
- * bodies, ~4 bytes a transition); a reader skips the inflate too. 17-18 bytes a transition all-in
- * (docs/benchmarks.md).
+ * bodies, ~4 bytes a transition at one checkpoint per 2,048 transitions); a reader skips the
+ * inflate too. With one per 4,096 (recorder.ts DEFAULT_TUNING) a session is 13.8 bytes a
+ * transition all-in, as with 2,048 deflated (docs/benchmarks.md).
  * Format 0 = deflated plain JSON, written if a page has fields this codec does not know, so a
  * newer model can never lose state silently.
  */

@@ -75,7 +75,6 @@ export interface ScenarioProgress {
   step: number
 }
 
-
 /** One step of process churn on a random vCPU. */
 function churn_step(g: Guest, max_live: number): void {
   const v = g.rng.int(g.vcpus)
