@@ -16,7 +16,7 @@ import { utf8_bytes } from '../../sim/digest'
 import { TRANSITION_SCHEMA, type Transition } from '../../sim/transitions'
 import { CHUNK_FORMAT, KIND_PLANS } from './codec'
 import { bloomAdd, BLOOM_BYTES, NKINDS, writeSummary } from './summary'
-import { putVarint } from './varint'
+import { putVarint, putVarintCode } from './varint'
 
 /** Kinds whose transitions are handed back as objects, for the index tables. */
 export const INDEXED_KINDS = ['kvm_mmu_prepare_zap_page', 'finding', 'kvm_arch_flush_shadow_memslot'] as const
@@ -49,8 +49,8 @@ type Pass = (b: Uint8Array, firstSeq: number, firstOp: number, n: number, s: Pas
 const READ_X = `x = b[q++];
 if (x >= 0x80) { x &= 0x7f; let m = 0x80, c; do { c = b[q++]; x += (c & 0x7f) * m; m *= 0x80; } while (c >= 0x80); }
 `
-/** Writes varint `x` at o[p] (one and two bytes in place). */
-const WRITE_X = 'if (x < 0x80) o[p++] = x; else if (x < 0x4000) { o[p++] = (x & 0x7f) | 0x80; o[p++] = x >>> 7; } else p = V(o, p, x);\n'
+/** Writes varint `x` at o[p]. */
+const WRITE_X = putVarintCode('o')
 
 function growOut(out: Out, need: number): Uint8Array {
   const bigger = new Uint8Array(Math.max(out.buf.length * 2, out.len + need))

@@ -15,7 +15,7 @@
 import {
   TRANSITION_KINDS, TRANSITION_SCHEMA, type FieldType, type Transition, type TransitionKind,
 } from '../../sim/transitions'
-import { ByteReader, ByteWriter, putVarint } from './varint'
+import { ByteReader, ByteWriter, putVarint, putVarintCode } from './varint'
 
 export const CHUNK_FORMAT = 1
 
@@ -86,8 +86,8 @@ interface EncoderState {
 
 type EncodeFn = (t: Transition, e: EncoderState) => void
 
-/** Generated code that writes varint `x` at b[p]: one or two bytes in place, longer ones by putVarint. */
-const PUT_X = 'if (x < 0x80) b[p++] = x; else if (x < 0x4000) { b[p++] = (x & 0x7f) | 0x80; b[p++] = x >>> 7; } else p = V(b, p, x);\n'
+/** Generated code that writes varint `x` at b[p]. */
+const PUT_X = putVarintCode('b')
 const ZIGZAG_X = 'x = x >= 0 ? x * 2 : -x * 2 - 1;\n'
 
 /**

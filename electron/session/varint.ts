@@ -25,6 +25,15 @@ export function putVarint(b: Uint8Array, p: number, x: number): number {
   return p
 }
 
+/**
+ * Generated code (for the codec's and the digest pass's generated functions) that writes varint
+ * `x` into the Uint8Array named `buf` at position `p`: one or two bytes in place, longer ones by
+ * `V` (putVarint, passed in by the caller of `new Function`).
+ */
+export function putVarintCode(buf: string): string {
+  return `if (x < 0x80) ${buf}[p++] = x; else if (x < 0x4000) { ${buf}[p++] = (x & 0x7f) | 0x80; ${buf}[p++] = x >>> 7; } else p = V(${buf}, p, x);\n`
+}
+
 /** A growable byte buffer that appends varints. */
 export class ByteWriter {
   buf: Uint8Array
@@ -54,21 +63,7 @@ export class ByteWriter {
   /** Unsigned varint; `n` must be a non-negative safe integer. */
   uint(n: number): void {
     if (this.len + 10 > this.buf.length) this.grow(10)
-    const buf = this.buf
-    if (n < 0x80000000) {
-      // 31-bit fast path: integer bit operations.
-      while (n >= 0x80) {
-        buf[this.len++] = (n & 0x7f) | 0x80
-        n >>>= 7
-      }
-      buf[this.len++] = n
-      return
-    }
-    while (n >= 0x80) {
-      buf[this.len++] = (n % 0x80) | 0x80
-      n = Math.floor(n / 0x80)
-    }
-    buf[this.len++] = n
+    this.len = putVarint(this.buf, this.len, n)
   }
 
   /** Signed varint (zigzag). */

@@ -141,7 +141,7 @@ export function* scenario_ops(name: ScenarioName, params: ScenarioParams, progre
       if (rng.chance(0.004)) g.out.push({ op: 'memslot', action: rng.chance(0.5) ? 'delete' : 'move' })
       if (rng.chance(0.004) && g.live.length > 0) g.out.push({ op: 'unprotect', gfn: rng.pick(g.live).pgd_gfn })
     }
-    for (let i = 0; i < g.out.length; i++) yield g.out[i]!
+    for (const op of g.out) yield op
     g.out.length = 0
   }
   progress.step = params.steps
