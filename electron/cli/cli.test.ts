@@ -56,7 +56,7 @@ describe('rootlab record / info / inspect / events / compare / export', () => {
 
   it('info --json has the contract fields', () => {
     const i = json('info', 'a.rootlab', '--json') as Record<string, unknown>
-    expect(i).toMatchObject({ schema_version: 2, policy: 'free-obsolete', scenario: 'process-churn', seed: 5, vcpus: 3, transitions: a.transitions, complete: true, digest: a.digest })
+    expect(i).toMatchObject({ schema_version: 3, policy: 'free-obsolete', scenario: 'process-churn', seed: 5, vcpus: 3, transitions: a.transitions, complete: true, digest: a.digest })
     expect(typeof i.app_version).toBe('string')
     expect(rootlab('info', 'a.rootlab').out).toMatch(/transitions:\s+[\d,]+/)
   })

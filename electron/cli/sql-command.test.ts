@@ -124,6 +124,11 @@ describe('rootlab export --format flat', () => {
       const tables = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name").pluck().all()
       expect(tables).toEqual(expect.arrayContaining(['transitions', 'operations', 'findings', 'root_zaps', 'memslots', 'meta', 'bookmarks']))
       expect(tables).not.toContain('chunk_data')
+      expect(tables).not.toContain('op_blocks')
+      // The operations, a row each, as the SQL console shows them (schema 3 packs them in op_blocks).
+      const flatOps = db.prepare('SELECT * FROM operations ORDER BY idx').all()
+      expect(flatOps.length).toBeGreaterThan(100)
+      expect(flatOps).toEqual(await json('sql', file, 'SELECT * FROM operations ORDER BY idx', '--json', '--limit', '10000'))
       const flat = db.prepare('SELECT * FROM transitions ORDER BY seq').all() as Record<string, unknown>[]
       const live = (await json('sql', file, 'SELECT * FROM transitions', '--json', '--limit', '10000')) as Record<string, unknown>[]
       expect(flat).toEqual(live)

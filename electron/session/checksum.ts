@@ -31,3 +31,8 @@ export function chunkRowCrc(firstSeq: number, n: number, firstOp: number, lastOp
 export function checkpointCrc(seq: number, op: number, state: Uint8Array): number {
   return crc32(state, crc32(header([seq, op])))
 }
+
+/** crc32 of an op_blocks row (schema 3): first_idx, n, last_seq and the data. */
+export function opBlockCrc(firstIdx: number, n: number, lastSeq: number, data: Uint8Array): number {
+  return crc32(data, crc32(header([firstIdx, n, lastSeq])))
+}

@@ -99,6 +99,7 @@ export function findWhere(db: Database.Database, tables: SessionSqlTables, total
   // The expression on its own lines: a trailing `-- comment` cannot swallow the closing parenthesis.
   let stmt: Database.Statement
   try {
+    tables.ensureOperations(opts.where)
     stmt = tables.prepareAdaptive((variant) => db.prepare(
       `SELECT ${agg}(seq) FROM "${variant}" AS transitions WHERE from_seq = ? AND to_seq = ? AND (\n${opts.where}\n)`,
     ).pluck())

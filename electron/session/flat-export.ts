@@ -4,19 +4,23 @@
  * extension): a real `transitions` table, one row per transition with the columns and values of
  * the SQL console's (sql-tables.ts: integers as integers, booleans 0/1, `fields` as the JSON of
  * `events --json`), indexed by kind and sp, plus a copy of every table of the session that is
- * not the binary storage of transitions and states (chunks, chunk_data, checkpoints, strings):
- * meta, operations, root_zaps, findings, memslots, bookmarks, and whatever else the file holds.
+ * not the binary storage of transitions and states (chunks, chunk_data, checkpoints, strings,
+ * op_blocks): meta, operations (one row each, unpacked from op_blocks in schema 3), root_zaps,
+ * findings, memslots, bookmarks, and whatever else the file holds.
  *
  * The copy is not a session (no application id): Root Lab does not open it, it only answers SQL.
  */
 import Database from 'better-sqlite3'
 import { TRANSITION_KINDS, TRANSITION_SCHEMA } from '../../sim/transitions'
 import type { ChunkStore } from './store'
+import { OPERATION_COLUMNS } from './op-blocks'
+import { OperationLog } from './op-log'
+import { OPERATIONS_TABLE_SQL } from './schema'
 import { FIELD_COLUMNS } from './sql-tables'
 import { fieldsJson } from './transition-json'
 
 /** Tables of a session that hold transitions and states in binary form: not copied. */
-const BINARY_TABLES = new Set(['chunks', 'chunk_data', 'checkpoints', 'strings'])
+const BINARY_TABLES = new Set(['chunks', 'chunk_data', 'checkpoints', 'strings', 'op_blocks'])
 /** Transitions per write transaction, and per progress report. */
 const BATCH = 65_536
 
@@ -55,6 +59,7 @@ export function writeFlatExport(o: FlatExportOptions): void {
     db.pragma('journal_mode = OFF')
     db.pragma('synchronous = OFF')
     copyTables(o.source, db)
+    copyOperations(new OperationLog(o.source, 'the session'), db)
     db.exec(FLAT_TRANSITIONS_SQL)
     // One statement per kind, binding only its columns: a third of the time of binding all 38.
     const inserts = TRANSITION_KINDS.map((k) => {
@@ -100,6 +105,19 @@ export function writeFlatExport(o: FlatExportOptions): void {
   } finally {
     db.close()
   }
+}
+
+/**
+ * Schema 3 keeps the operations packed in op_blocks (not copied): the flat copy gets them as the
+ * `operations` table of older sessions, one row each.
+ */
+function copyOperations(log: OperationLog, dst: Database.Database): void {
+  if (!log.blocks) return // copied with the other tables
+  dst.exec(OPERATIONS_TABLE_SQL)
+  const insert = dst.prepare(`INSERT INTO operations (${OPERATION_COLUMNS.join(', ')}) VALUES (${OPERATION_COLUMNS.map(() => '?').join(', ')})`)
+  dst.exec('BEGIN')
+  for (const r of log.all()) insert.run(r.idx, r.op, r.vcpu, r.pgd, r.gva, r.gfn, r.action, r.last_seq)
+  dst.exec('COMMIT')
 }
 
 /** Copies the session's tables and their indexes (not the binary ones) with their own DDL. */

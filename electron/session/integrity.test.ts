@@ -5,9 +5,9 @@
  * generators of testing/damage.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { openSession, recordSession, SessionError } from './index'
+import { openSession, recordSession, SCHEMA_VERSION, SessionError } from './index'
 import {
-  deleteChunkRow, downgradeToV1, flipCheckpointByte, flipChunkByte, setChunkCount, zipBombCheckpoint,
+  deleteChunkRow, downgradeToV1, downgradeToV2, flipCheckpointByte, flipChunkByte, flipOpBlockByte, setChunkCount, zipBombCheckpoint,
 } from './testing/damage'
 import { SMALL_TUNING, tempDir, thrownMessage } from './testing/fixtures'
 import { verifySession } from './verify'
@@ -75,15 +75,62 @@ describe('a flipped byte inside one chunk blob', () => {
   })
 })
 
+describe('a flipped byte inside a block of operations (schema 3)', () => {
+  it('is an error naming the operations on every read of them, and the rest stays readable', () => {
+    const p = copy()
+    const g = openSession(good)
+    const all = g.operations(0, 100_000)
+    g.close()
+    // A block in the middle: the one holding the operation at a third of the session.
+    const idx = Math.floor(all.length / 3)
+    const d = flipOpBlockByte(p, idx)
+    const s = openSession(p)
+    try {
+      const m = /operations (\d+) to (\d+) flipped/.exec(d.what)!
+      const [first, last] = [Number(m[1]), Number(m[2])]
+      const want = `${p} is damaged (operations ${first} to ${last}: the block's checksum does not match)`
+      expect(first).toBeGreaterThan(0)
+      expect(refusal(() => s.operations(idx, 1))).toBe(want)
+      expect(refusal(() => s.opEndSeqs())).toBe(want)
+      expect(refusal(() => s.sql('SELECT count(*) FROM operations'))).toBe(`SQL: ${want}`)
+      expect(s.operations(0, first)).toEqual(all.slice(0, first))
+      // (operation last + 1 starts where the damaged block ends: its first_seq is unknown)
+      expect(s.operations(last + 2, 10)).toEqual(all.slice(last + 2, last + 12))
+      // The transitions are not in the block: they stay readable.
+      expect(s.transitionAt(d.to).seq).toBe(d.to)
+    } finally {
+      s.close()
+    }
+  })
+
+  it('fails verify with the seq range of those operations, and nothing else', () => {
+    const p = copy()
+    const d = flipOpBlockByte(p, 40)
+    const m = /operations (\d+) to (\d+) flipped/.exec(d.what)!
+    const r = verifySession(p)
+    expect(r.ok).toBe(false)
+    expect(r.damaged).toEqual([{ from: d.from, to: d.to, what: `operations ${m[1]} to ${m[2]}: the block's checksum does not match` }])
+  })
+})
+
 describe('verify', () => {
   it('verifies a good session: every chunk, summary, index row and checkpoint, and the digest', () => {
     const r = verifySession(good)
     expect(r.damaged).toEqual([])
     expect(r.ok).toBe(true)
     expect(r.digest).toBe(digest)
-    expect(r.checked).toMatchObject({ schema_version: 2, checksums: true, transitions: total, digest: true, complete: true })
+    expect(r.checked).toMatchObject({ schema_version: SCHEMA_VERSION, checksums: true, transitions: total, digest: true, complete: true })
     expect(r.checked.checkpoints).toBeGreaterThan(total / SMALL_TUNING.checkpointInterval)
     expect(r.checked.index_rows).toBeGreaterThan(0)
+  })
+
+  it('verifies a schema-2 file (operations a row each) like the current one', () => {
+    const v2 = tmp.file('v2.rootlab')
+    downgradeToV2(good, v2)
+    const r = verifySession(v2)
+    expect(r.damaged).toEqual([])
+    expect(r).toMatchObject({ ok: true, digest, checked: { schema_version: 2, checksums: true, digest: true } })
+    expect(r.checked.operations).toBe(verifySession(good).checked.operations)
   })
 
   it('verifies a schema-1 file (no checksums) by its digest, and finds a flipped byte in it', () => {

@@ -4,9 +4,9 @@
  */
 import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { openSession, recordSession, SessionError } from './index'
+import { openSession, recordSession, SCHEMA_VERSION, SessionError } from './index'
 import { KERNEL_TABLES_SQL } from './kernel-schema'
-import { alterTable, downgradeToV1, plantTrigger, plantView, triggerFired } from './testing/damage'
+import { alterTable, downgradeToV1, downgradeToV2, plantTrigger, plantView, triggerFired } from './testing/damage'
 import { tempDir, thrownMessage } from './testing/fixtures'
 
 const tmp = tempDir()
@@ -80,10 +80,33 @@ describe('opening a session whose schema is not the one Root Lab wrote', () => {
   })
 
   it('refuses a schema-1 file that has the checksum columns of schema 2 (a schema of another version)', () => {
-    const p = copy()
+    const p = tmp.file('v2-as-v1.rootlab')
+    downgradeToV2(good, p)
     const db = new Database(p)
     db.pragma('user_version = 1')
     db.close()
     expect(refusal(() => openSession(p))).toMatch(/table "chunks" is not defined as Root Lab defines it/)
+  })
+
+  it('reads schema 2 (operations a row each) and refuses a schema-2 file with op_blocks', () => {
+    const v2 = tmp.file('v2.rootlab')
+    downgradeToV2(good, v2)
+    const s = openSession(v2)
+    const g = openSession(good)
+    try {
+      expect(s.info().schema_version).toBe(2)
+      expect(g.info().schema_version).toBe(SCHEMA_VERSION)
+      expect(s.info().operations).toBe(g.info().operations)
+      expect(s.operations(3, 50)).toEqual(g.operations(3, 50))
+      expect(s.opEndSeqs()).toEqual(g.opEndSeqs())
+    } finally {
+      s.close()
+      g.close()
+    }
+    const p = copy()
+    const db = new Database(p)
+    db.pragma('user_version = 2')
+    db.close()
+    expect(refusal(() => openSession(p))).toMatch(/table "op_blocks" is not part of a session/)
   })
 })

@@ -13,8 +13,11 @@
  *   chunk_data    first_seq -> the chunk's transitions, binary (codec.ts). Append-only.
  *   checkpoints   seq -> full model state after transition seq (checkpoint-codec.ts: format 4 stored, older deflated);
  *                 seq 0 is the initial state. Schema 2: `crc` of (seq, op, state).
- *   operations    idx -> the operation that drove the run (op, vcpu, pgd | gva | gfn | action)
- *                 and last_seq, the seq of its last transition: enough to re-run it.
+ *   op_blocks     (schema 3) the operations that drove the run, packed, one row per commit
+ *                 (op-blocks.ts); read through op-log.ts. Each: op, vcpu, pgd | gva | gfn |
+ *                 action, and last_seq, the seq of its last transition: enough to re-run it.
+ *   operations    (schemas 1-2) the same, one row per operation (idx, op, vcpu, pgd, gva, gfn,
+ *                 action, last_seq). The SQL console shows this table for every schema.
  *   root_zaps     seq of every root zap (sim is_root_zap), with vcpu, sp and gfn.
  *   findings      seq, vcpu, rule, sp, slot, message of every finding transition.
  *   memslots      seq and action of every memslot update.
@@ -37,8 +40,10 @@ export const APPLICATION_ID = 0x52744c62
  * older one (schema-check.ts keeps the DDL of each).
  *   1  no checksums (verified by digest only)
  *   2  crc32 per chunk row, per chunk blob and per checkpoint
+ *   3  operations packed in op_blocks (one row per commit) instead of a row each in operations;
+ *      the SQL console and flat export still show them as the `operations` table
  */
-export const SCHEMA_VERSION = 2
+export const SCHEMA_VERSION = 3
 
 /**
  * The user's watches (watch-store.ts), kept in the file like bookmarks: `watch` is the JSON of a
@@ -54,16 +59,6 @@ const TABLES_ALL_VERSIONS = `
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
 CREATE TABLE strings (id INTEGER PRIMARY KEY, text TEXT NOT NULL);
 CREATE TABLE chunk_data (first_seq INTEGER PRIMARY KEY, data BLOB NOT NULL);
-CREATE TABLE operations (
-  idx INTEGER PRIMARY KEY,
-  op TEXT NOT NULL,
-  vcpu INTEGER,
-  pgd INTEGER,
-  gva INTEGER,
-  gfn INTEGER,
-  action TEXT,
-  last_seq INTEGER NOT NULL
-);
 CREATE TABLE root_zaps (seq INTEGER PRIMARY KEY, vcpu INTEGER, sp INTEGER NOT NULL, gfn INTEGER NOT NULL);
 CREATE TABLE findings (
   seq INTEGER PRIMARY KEY, vcpu INTEGER, rule TEXT NOT NULL, sp INTEGER, slot INTEGER, message TEXT NOT NULL
@@ -75,6 +70,18 @@ CREATE TABLE bookmarks (
 CREATE INDEX bookmarks_seq ON bookmarks (seq);
 `
 
+/** The operations, a row each: schemas 1 and 2 (schema 3 packs them in op_blocks). */
+export const OPERATIONS_TABLE_SQL = `CREATE TABLE operations (
+  idx INTEGER PRIMARY KEY,
+  op TEXT NOT NULL,
+  vcpu INTEGER,
+  pgd INTEGER,
+  gva INTEGER,
+  gfn INTEGER,
+  action TEXT,
+  last_seq INTEGER NOT NULL
+);`
+
 const CHUNK_COLUMNS = `
   first_seq INTEGER PRIMARY KEY,
   n INTEGER NOT NULL,
@@ -85,13 +92,14 @@ const CHUNK_COLUMNS = `
 
 /** The DDL of schema 1, frozen: files written by Root Lab 0.1 are validated against it. */
 export const SCHEMA_SQL_V1 = `${TABLES_ALL_VERSIONS}
+${OPERATIONS_TABLE_SQL}
 CREATE TABLE chunks (${CHUNK_COLUMNS}
 );
 CREATE TABLE checkpoints (seq INTEGER PRIMARY KEY, op INTEGER NOT NULL, state BLOB NOT NULL);
 `
 
-/** The DDL of the current schema (SCHEMA_VERSION), as the recorder writes it. */
-export const SCHEMA_SQL = `${TABLES_ALL_VERSIONS}
+/** Chunks and checkpoints with crc32s: schema 2 and later. */
+const CHECKED_TABLES = `
 CREATE TABLE chunks (${CHUNK_COLUMNS},
   data_crc INTEGER NOT NULL,
   crc INTEGER NOT NULL
@@ -100,13 +108,28 @@ CREATE TABLE checkpoints (seq INTEGER PRIMARY KEY, op INTEGER NOT NULL, state BL
 ${WATCHES_SQL}
 `
 
+/** The DDL of schema 2, frozen: files written before op blocks are validated against it. */
+export const SCHEMA_SQL_V2 = `${TABLES_ALL_VERSIONS}
+${OPERATIONS_TABLE_SQL}
+${CHECKED_TABLES}`
+
+/**
+ * The DDL of the current schema (SCHEMA_VERSION), as the recorder writes it. `op_blocks`: the
+ * operations of one commit each (op-blocks.ts), from first_idx to first_idx + n - 1, the last
+ * ending at last_seq; crc of the row (checksum.ts opBlockCrc).
+ */
+export const SCHEMA_SQL = `${TABLES_ALL_VERSIONS}
+CREATE TABLE op_blocks (first_idx INTEGER PRIMARY KEY, n INTEGER NOT NULL, last_seq INTEGER NOT NULL, data BLOB NOT NULL, crc INTEGER NOT NULL);
+${CHECKED_TABLES}`
+
 /** The DDL of each schema version a reader accepts. */
-export const SCHEMA_SQL_BY_VERSION: Readonly<Record<number, string>> = { 1: SCHEMA_SQL_V1, 2: SCHEMA_SQL }
+export const SCHEMA_SQL_BY_VERSION: Readonly<Record<number, string>> = { 1: SCHEMA_SQL_V1, 2: SCHEMA_SQL_V2, 3: SCHEMA_SQL }
 
 /** What the SQL console documents for users (tables, one line each). */
 export const TABLE_DOCS: Record<string, string> = {
   meta: 'key/value: app_version, model_version, policy, scenario, seed, vcpus, params, complete, started, finished, digest',
   operations: 'idx, op, vcpu, pgd, gva, gfn, action, last_seq: the operations that drove the run',
+  op_blocks: 'first_idx, n, last_seq, data, crc: the operations, packed (binary; read them as the operations table)',
   root_zaps: 'seq, vcpu, sp, gfn: every zap of a root in use',
   findings: 'seq, vcpu, rule, sp, slot, message: every finding',
   memslots: 'seq, action: every memslot update',

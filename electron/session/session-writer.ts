@@ -16,20 +16,15 @@ import { createHash } from 'node:crypto'
 import Database from 'better-sqlite3'
 import { is_root_zap } from '../../sim/transitions'
 import { CheckpointAssembler, packCheckpoint, type CheckpointDelta } from './checkpoint-codec'
-import { checkpointCrc, chunkRowCrc, dataCrc } from './checksum'
+import { checkpointCrc, chunkRowCrc, dataCrc, opBlockCrc } from './checksum'
 import { ChunkDigester } from './chunk-digest'
 import { writeMeta, type MetaKey } from './meta'
-
-/** Operation codes of `ops` messages (columns: code, vcpu or -1, value, last_seq). */
-export const OP_CODES = ['cr3', 'run', 'fault', 'pt_write', 'unprotect', 'memslot'] as const
-export const MEMSLOT_ACTIONS = ['delete', 'move'] as const
-
-const OPS_PER_INSERT = 64
+import { encodeOpBlock } from './op-blocks'
 
 export type WriterMessage =
   | { t: 'strings'; list: [number, string][] }
   | { t: 'chunk'; firstSeq: number; n: number; firstOp: number; lastOp: number; data: Uint8Array }
-  /** Operations from index `first`: 4 numbers each (OP_CODES index, vcpu or -1, pgd/gva/gfn/action, last_seq). */
+  /** Operations from index `first`: 4 numbers each (op-blocks.ts OP_CODES index, vcpu or -1, pgd/gva/gfn/action, last_seq). */
   | { t: 'ops'; first: number; rows: Float64Array }
   /** A checkpoint as what changed since the previous one; the writer stores it whole. */
   | { t: 'checkpoint'; seq: number; op: number; delta: CheckpointDelta }
@@ -41,13 +36,10 @@ export class SessionWriter {
   private readonly db: Database.Database
   private readonly digester = new ChunkDigester()
   private readonly hash = createHash('sha256')
-  private readonly ins: Record<'chunk' | 'data' | 'string' | 'ckpt' | 'op' | 'zap' | 'finding' | 'memslot', Database.Statement>
+  private readonly ins: Record<'chunk' | 'data' | 'string' | 'ckpt' | 'opBlock' | 'zap' | 'finding' | 'memslot', Database.Statement>
   /** The write transaction: begun by the first message after a commit, ended by `commit`. */
   private readonly begin: Database.Statement
   private readonly commitTx: Database.Statement
-  /** OPS_PER_INSERT operations in one statement: better-sqlite3's cost is mostly per call. */
-  private readonly insOps: Database.Statement
-  private readonly opArgs: (string | number | null)[] = new Array<string | number | null>(OPS_PER_INSERT * 8)
   private digestHex: string | null = null
   private readonly checkpoints = new CheckpointAssembler()
 
@@ -62,13 +54,11 @@ export class SessionWriter {
       data: db.prepare('INSERT INTO chunk_data (first_seq, data) VALUES (?, ?)'),
       string: db.prepare('INSERT INTO strings (id, text) VALUES (?, ?)'),
       ckpt: db.prepare('INSERT INTO checkpoints (seq, op, state, crc) VALUES (?, ?, ?, ?)'),
-      op: db.prepare('INSERT INTO operations (idx, op, vcpu, pgd, gva, gfn, action, last_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
+      opBlock: db.prepare('INSERT INTO op_blocks (first_idx, n, last_seq, data, crc) VALUES (?, ?, ?, ?, ?)'),
       zap: db.prepare('INSERT INTO root_zaps (seq, vcpu, sp, gfn) VALUES (?, ?, ?, ?)'),
       finding: db.prepare('INSERT INTO findings (seq, vcpu, rule, sp, slot, message) VALUES (?, ?, ?, ?, ?, ?)'),
       memslot: db.prepare('INSERT INTO memslots (seq, action) VALUES (?, ?)'),
     }
-    this.insOps = db.prepare(`INSERT INTO operations (idx, op, vcpu, pgd, gva, gfn, action, last_seq) VALUES ${
-      new Array(OPS_PER_INSERT).fill('(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`)
     this.begin = db.prepare('BEGIN')
     this.commitTx = db.prepare('COMMIT')
   }
@@ -112,28 +102,13 @@ export class SessionWriter {
         this.writeChunk(m)
         return
       case 'ops': {
-        const r = m.rows
-        const n = r.length / 4
-        const args = this.opArgs
-        let k = 0
-        for (let j = 0; j < n; j++) {
-          const i = j * 4
-          const code = OP_CODES[r[i]!]!
-          const v = r[i + 2]!
-          args[k++] = m.first + j
-          args[k++] = code
-          args[k++] = r[i + 1]! < 0 ? null : r[i + 1]!
-          args[k++] = code === 'cr3' ? v : null
-          args[k++] = code === 'fault' ? v : null
-          args[k++] = code === 'pt_write' || code === 'unprotect' ? v : null
-          args[k++] = code === 'memslot' ? MEMSLOT_ACTIONS[v]! : null
-          args[k++] = r[i + 3]!
-          if (k === args.length) {
-            this.insOps.run(args)
-            k = 0
-          }
-        }
-        for (let i = 0; i < k; i += 8) this.ins.op.run(args.slice(i, i + 8))
+        // One op_blocks row per commit (op-blocks.ts): a row per operation was ~200k inserts
+        // per million transitions.
+        const n = m.rows.length / 4
+        if (n === 0) return
+        const lastSeq = m.rows[m.rows.length - 1]!
+        const data = encodeOpBlock(m.rows)
+        this.ins.opBlock.run(m.first, n, lastSeq, data, opBlockCrc(m.first, n, lastSeq, data))
         return
       }
       case 'checkpoint': {

@@ -154,7 +154,7 @@ export class Session {
         vcpus: this.vcpus,
         params,
         transitions: this.store.total,
-        operations: ((this.db.prepare('SELECT max(idx) FROM operations').pluck().get() as number | null) ?? -1) + 1,
+        operations: this.store.ops.count(),
         findings: count('findings'),
         root_zaps: count('root_zaps'),
         complete,
@@ -575,11 +575,10 @@ export class Session {
     return this.guard(() => {
       if (!Number.isInteger(from) || from < 0) throw new SessionError(`from must be an integer >= 0, got ${from}`)
       const n = this.limit(limit)
-      const prev = from === 0 ? 0 : ((this.db.prepare('SELECT last_seq FROM operations WHERE idx = ?').pluck().get(from - 1) as number | undefined) ?? 0)
-      const rows = this.db.prepare('SELECT idx, op, vcpu, pgd, gva, gfn, action, last_seq FROM operations WHERE idx >= ? ORDER BY idx LIMIT ?').all(from, n) as
-        { idx: number; op: string; vcpu: number | null; pgd: number | null; gva: number | null; gfn: number | null; action: string | null; last_seq: number }[]
+      const log = this.store.ops
+      const prev = from === 0 ? 0 : log.lastSeqOf(from - 1) ?? 0
       let last = prev
-      return rows.map((r) => {
+      return log.rows(from, n).map((r) => {
         const first = last + 1
         last = r.last_seq
         return { index: r.idx, op: opFromRow(r), first_seq: first, last_seq: r.last_seq }
@@ -589,13 +588,16 @@ export class Session {
 
   /** All operations, in order (for re-running a session under another policy). */
   *allOperations(): Generator<Op> {
-    const stmt = this.db.prepare('SELECT op, vcpu, pgd, gva, gfn, action FROM operations ORDER BY idx')
-    for (const r of stmt.iterate() as Iterable<Parameters<typeof opFromRow>[0]>) yield opFromRow(r)
+    for (const r of this.store.ops.all()) yield opFromRow(r)
   }
 
   /** seq at the end of each operation, by operation index. */
   opEndSeqs(): number[] {
-    return this.guard(() => this.db.prepare('SELECT last_seq FROM operations ORDER BY idx').pluck().all() as number[])
+    return this.guard(() => {
+      const out: number[] = []
+      for (const r of this.store.ops.all()) out.push(r.last_seq)
+      return out
+    })
   }
 
   bookmarks(): Bookmark[] {

@@ -4,6 +4,7 @@
  */
 import type Database from 'better-sqlite3'
 import type { SqlTableInfo } from './results'
+import { OPERATION_COLUMNS } from './op-blocks'
 import { TABLE_DOCS } from './schema'
 import { PAGE_COLUMNS, ROOT_COLUMNS, TRANSITION_COLUMNS } from './sql-tables'
 
@@ -37,5 +38,10 @@ export function sqlCatalog(db: Database.Database): SqlTableInfo[] {
     columns: (db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all(r.name) as string[]),
     doc: TABLE_DOCS[r.name] ?? '',
   }))
+  // Schema 3: the operations are packed in op_blocks; the console shows them as `operations`.
+  if (stored.some((t) => t.name === 'op_blocks') && !stored.some((t) => t.name === 'operations')) {
+    stored.push({ name: 'operations', type: 'table', columns: [...OPERATION_COLUMNS], doc: TABLE_DOCS.operations ?? '' })
+    stored.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+  }
   return [...COMPUTED_TABLES.map((t) => ({ ...t, columns: [...t.columns], ...(t.args ? { args: [...t.args] } : {}) })), ...stored]
 }

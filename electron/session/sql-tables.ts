@@ -37,6 +37,8 @@ import type Database from 'better-sqlite3'
 import { TRANSITION_KINDS, TRANSITION_SCHEMA, type Transition, type TransitionKind } from '../../sim/transitions'
 import type { PageScope, StateView } from '../../sim/view'
 import { KIND_INDEX } from './codec'
+import { OPERATION_COLUMNS } from './op-blocks'
+import { OPERATIONS_TABLE_SQL } from './schema'
 import { SessionError } from './errors'
 import type { ChunkStore } from './store'
 import { chunkCount, type Filter } from './summary'
@@ -414,6 +416,9 @@ function registerHexFunctions(db: Database.Database): void {
 // ---------------------------------------------------------------------------------------------
 // The tables of one connection
 
+/** Rows per INSERT when the console copies the operations (better-sqlite3's cost is per call). */
+const OPS_PER_INSERT = 64
+
 /** SQLite's plan error for a non-'=' constraint on a pushed column (better-sqlite3 12.x). */
 const PARAM_ERROR = /virtual table parameter "([^"]+)" can only be constrained by the '=' operator/
 
@@ -421,6 +426,8 @@ const PARAM_ERROR = /virtual table parameter "([^"]+)" can only be constrained b
 export class SessionSqlTables {
   private readonly registered = new Set<number>()
   private mask = -1
+  /** Operations copied into temp.operations so far (-1: the table is not made yet). */
+  private opsCopied = -1
 
   constructor(private readonly db: Database.Database, private readonly source: SqlTableSource) {
     registerTransitionsIn(db, source.store)
@@ -469,7 +476,47 @@ export class SessionSqlTables {
 
   /** Prepares a user statement over `transitions` and the other tables. */
   prepare(sql: string): Database.Statement {
+    this.ensureOperations(sql)
     return this.prepareAdaptive(() => this.db.prepare(sql))
+  }
+
+  /**
+   * Schema 3 files keep their operations packed in op_blocks (op-blocks.ts); the console shows
+   * them as the `operations` table of older files, a TEMP table with the same DDL copied from
+   * the blocks when a statement first names it (and topped up if the session has grown): a
+   * real table, so joins on idx and every operator work as before. ~1 s per million
+   * operations, once per connection.
+   */
+  ensureOperations(sql: string): void {
+    const log = this.source.store.ops
+    if (!log.blocks || !/operations/i.test(sql)) return
+    const n = log.count()
+    if (this.opsCopied === n) return
+    if (this.opsCopied < 0) {
+      this.db.exec(OPERATIONS_TABLE_SQL.replace('CREATE TABLE operations', 'CREATE TEMP TABLE operations'))
+      this.opsCopied = 0
+    }
+    const one = `(${OPERATION_COLUMNS.map(() => '?').join(', ')})`
+    const many = this.db.prepare(`INSERT INTO temp.operations VALUES ${new Array(OPS_PER_INSERT).fill(one).join(', ')}`)
+    const single = this.db.prepare(`INSERT INTO temp.operations VALUES ${one}`)
+    const args: unknown[] = []
+    this.db.transaction(() => {
+      let from = this.opsCopied
+      while (from < n) {
+        const rows = log.rows(from, Math.min(n - from, 65_536))
+        if (!rows.length) break
+        for (const r of rows) {
+          args.push(r.idx, r.op, r.vcpu, r.pgd, r.gva, r.gfn, r.action, r.last_seq)
+          if (args.length === OPS_PER_INSERT * OPERATION_COLUMNS.length) {
+            many.run(args)
+            args.length = 0
+          }
+        }
+        from += rows.length
+      }
+      for (let i = 0; i < args.length; i += OPERATION_COLUMNS.length) single.run(args.slice(i, i + OPERATION_COLUMNS.length))
+      this.opsCopied = from
+    })()
   }
 
   /** The mask the last prepare used (tests and EXPLAIN). */

@@ -7,6 +7,7 @@ import type { Transition } from '../../sim/transitions'
 import { chunkRowCrc, dataCrc } from './checksum'
 import { decodeChunk, KIND_INDEX } from './codec'
 import { SessionError } from './errors'
+import { OperationLog } from './op-log'
 import { fileLabel } from './open-file'
 import { chunkCount, parseSummary, type ChunkInfo, type Filter } from './summary'
 
@@ -37,7 +38,8 @@ export class ChunkStore {
   private readonly getData: Database.Statement
   private readonly getChunksAfter: Database.Statement
   private readonly getStringsAfter: Database.Statement
-  private readonly getLastOpSeq: Database.Statement
+  /** The session's operations (either layout: op-log.ts). */
+  readonly ops: OperationLog
   private readonly countData: Database.Statement
   /** Schema 2 and later: chunk rows and blobs carry crc32s (checksum.ts). */
   readonly checksums: boolean
@@ -48,7 +50,7 @@ export class ChunkStore {
     this.getData = db.prepare('SELECT data FROM chunk_data WHERE first_seq = ?').pluck()
     this.getChunksAfter = db.prepare(`SELECT first_seq, n, first_op, last_op, kinds, summary${crcCols} FROM chunks WHERE first_seq > ? ORDER BY first_seq`)
     this.getStringsAfter = db.prepare('SELECT id, text FROM strings WHERE id >= ? ORDER BY id')
-    this.getLastOpSeq = db.prepare('SELECT last_seq FROM operations ORDER BY idx DESC LIMIT 1').pluck()
+    this.ops = new OperationLog(db, fileLabel(path))
     this.countData = db.prepare('SELECT count(*) FROM chunk_data').pluck()
     this.refresh()
   }
@@ -95,7 +97,7 @@ export class ChunkStore {
     for (const r of this.getStringsAfter.all(this.strings.length) as { id: number; text: string }[]) {
       this.strings[r.id] = r.text
     }
-    const lastOpSeq = (this.getLastOpSeq.get() as number | undefined) ?? 0
+    const lastOpSeq = this.ops.lastSeq()
     if (lastOpSeq !== this.total) {
       throw this.damaged(lastOpSeq > this.total
         ? `transitions ${this.total + 1} to ${lastOpSeq} are missing`

@@ -28,6 +28,7 @@ import { chunkRowCrc, dataCrc } from './checksum'
 import { decodeChunk, KIND_INDEX } from './codec'
 import { SessionError } from './errors'
 import { readMeta } from './meta'
+import { OperationLog } from './op-log'
 import { fileLabel, openSessionDatabase, type OpenOptions } from './open-file'
 import { MAX_CHUNK_TRANSITIONS } from './store'
 import { SummaryBuilder } from './summary'
@@ -146,7 +147,10 @@ function verifyOpen(db: Database.Database, label: string, o: VerifyOptions): Ver
   const strings = db.prepare('SELECT id, text FROM strings ORDER BY id').all() as { id: number; text: string }[]
   const texts: string[] = []
   for (const s of strings) texts[s.id] = s.text
-  const opEnds = db.prepare('SELECT idx, last_seq FROM operations ORDER BY idx').raw().all() as [number, number][]
+  const { ends: opEnds, damaged: opsDamaged } = new OperationLog(db, label).ends()
+  for (const d of opsDamaged) damage(d)
+  // Transitions of operations that could not be read: their operation is not checked.
+  const opUnknown = (seq: number): boolean => opsDamaged.some((d) => seq >= d.from && seq <= d.to)
   opEnds.forEach(([idx, last], i) => {
     if (idx !== i) damage({ from: last, to: last, what: `operation ${i} is missing` })
     else if (i > 0 && last < opEnds[i - 1]![1]) damage({ from: last, to: last, what: `operation ${i} ends before operation ${i - 1}` })
@@ -250,7 +254,7 @@ function verifyOpen(db: Database.Database, label: string, o: VerifyOptions): Ver
       const k = KIND_INDEX[t.kind]!
       summaryBuilder.add(t, k)
       while (opCursor < opEnds.length && opEnds[opCursor]![1] < t.seq) opCursor++
-      if (opProblem === null && t.op !== opCursor) opProblem = t.seq
+      if (opProblem === null && t.op !== opCursor && !(opsDamaged.length && opUnknown(t.seq))) opProblem = t.seq
       if (t.kind === 'kvm_mmu_prepare_zap_page') {
         if (is_root_zap(t)) zaps.expect([t.seq, t.vcpu, t.sp, t.gfn])
       } else if (t.kind === 'finding') findings.expect([t.seq, t.vcpu, t.rule, t.sp, t.slot, t.message])

@@ -8,7 +8,8 @@ import { readFileSync, truncateSync, writeFileSync } from 'node:fs'
 import { constants, deflateRawSync } from 'node:zlib'
 import Database from 'better-sqlite3'
 import { checkpointCrc, chunkRowCrc } from '../checksum'
-import { APPLICATION_ID, SCHEMA_SQL_V1 } from '../schema'
+import { OperationLog } from '../op-log'
+import { APPLICATION_ID, SCHEMA_SQL_V1, SCHEMA_SQL_V2 } from '../schema'
 
 export interface Damage {
   /** The first and last seq of the damaged range (for chunks), or the checkpoint's seq. */
@@ -173,24 +174,57 @@ export function overwriteBytes(path: string, offset: number, bytes: Uint8Array):
 
 /**
  * Writes `dst` as Root Lab 0.1 (schema 1, no checksums) wrote it: the DDL of SCHEMA_SQL_V1 and
- * every row of the schema-2 session `src` without its crc columns. For tests of older files.
+ * every row of the current session `src` without its crc columns, its operations a row each.
+ * For tests of older files.
  */
 export function downgradeToV1(src: string, dst: string): void {
+  downgrade(src, dst, 1)
+}
+
+/** Writes `dst` as schema 2 (before op blocks): the operations of `src` a row each. */
+export function downgradeToV2(src: string, dst: string): void {
+  downgrade(src, dst, 2)
+}
+
+function downgrade(src: string, dst: string, version: 1 | 2): void {
+  const from = new Database(src, { readonly: true, fileMustExist: true })
   const db = new Database(dst)
   try {
     db.pragma(`application_id = ${APPLICATION_ID}`)
-    db.pragma('user_version = 1')
-    db.exec(SCHEMA_SQL_V1)
+    db.pragma(`user_version = ${version}`)
+    db.exec(version === 1 ? SCHEMA_SQL_V1 : SCHEMA_SQL_V2)
     db.prepare('ATTACH DATABASE ? AS src').run(src)
     db.transaction(() => {
-      for (const t of ['meta', 'strings', 'chunk_data', 'operations', 'root_zaps', 'findings', 'memslots', 'bookmarks']) {
+      for (const t of ['meta', 'strings', 'chunk_data', 'root_zaps', 'findings', 'memslots', 'bookmarks', ...(version === 2 ? ['watches'] : [])]) {
         db.exec(`INSERT INTO main.${t} SELECT * FROM src.${t}`)
       }
-      db.exec('INSERT INTO main.chunks SELECT first_seq, n, first_op, last_op, kinds, summary FROM src.chunks')
-      db.exec('INSERT INTO main.checkpoints SELECT seq, op, state FROM src.checkpoints')
+      const op = db.prepare('INSERT INTO main.operations (idx, op, vcpu, pgd, gva, gfn, action, last_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      for (const r of new OperationLog(from, src).all()) op.run(r.idx, r.op, r.vcpu, r.pgd, r.gva, r.gfn, r.action, r.last_seq)
+      if (version === 1) {
+        db.exec('INSERT INTO main.chunks SELECT first_seq, n, first_op, last_op, kinds, summary FROM src.chunks')
+        db.exec('INSERT INTO main.checkpoints SELECT seq, op, state FROM src.checkpoints')
+      } else {
+        db.exec('INSERT INTO main.chunks SELECT * FROM src.chunks')
+        db.exec('INSERT INTO main.checkpoints SELECT * FROM src.checkpoints')
+      }
     })()
     db.exec('DETACH DATABASE src')
   } finally {
     db.close()
+    from.close()
   }
+}
+
+/** Flips one byte (XOR 0x01) in the middle of the op block (schema 3) holding operation `idx`. */
+export function flipOpBlockByte(path: string, idx = 0): Damage {
+  return withDb(path, (db) => {
+    const r = db.prepare('SELECT first_idx, n, last_seq, data FROM op_blocks WHERE first_idx <= ? ORDER BY first_idx DESC LIMIT 1').get(idx) as
+      { first_idx: number; n: number; last_seq: number; data: Uint8Array }
+    const prevLast = (db.prepare('SELECT last_seq FROM op_blocks WHERE first_idx < ? ORDER BY first_idx DESC LIMIT 1').pluck().get(r.first_idx) as number | undefined) ?? 0
+    const data = Buffer.from(r.data)
+    const at = data.length >> 1
+    data[at] = data[at]! ^ 0x01
+    db.prepare('UPDATE op_blocks SET data = ? WHERE first_idx = ?').run(data, r.first_idx)
+    return { from: prevLast + 1, to: r.last_seq, what: `byte ${at} of the block of operations ${r.first_idx} to ${r.first_idx + r.n - 1} flipped` }
+  })
 }
