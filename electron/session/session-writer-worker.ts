@@ -1,7 +1,7 @@
 /**
  * Worker-thread entry of the session writer (writer-thread.ts threadWriter): waits for `open`
  * (the worker may be started before the file exists, writer-worker-start.ts), then handles the
- * recorder's messages in order with a SessionWriter, counts them in the shared control words
+ * recorder's messages (posted in batches) in order with a SessionWriter, counts them in the shared control words
  * (backpressure), and reports the end (the digest) or the first error (message and SQLite code)
  * on the port and in the control words, which the recorder reads with Atomics.
  *
@@ -11,6 +11,7 @@
  */
 import { workerData } from 'node:worker_threads'
 import type { SessionWriter, WriterMessage } from './session-writer'
+import type { WriterBatch } from './writer-thread'
 import { FAILED, FINISHED, HANDLED, STATE, type WriterOpen, type WriterWorkerData } from './writer-worker-start'
 
 const init = (workerData as { rootlabSessionWriter?: WriterWorkerData } | null)?.rootlabSessionWriter
@@ -54,9 +55,13 @@ if (init) {
       port.close()
     }
   }
-  port.on('message', (m: WriterOpen | WriterMessage) => {
+  const receive = (m: WriterOpen | WriterMessage): void => {
     if (ready) handle(m)
     else queue.push(m)
+  }
+  port.on('message', (m: WriterOpen | WriterBatch) => {
+    if (m.t === 'batch') for (const x of m.list) receive(x)
+    else receive(m)
   })
   import('./session-writer').then((mod) => {
     ready = mod

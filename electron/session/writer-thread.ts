@@ -53,6 +53,17 @@ export function inlineWriter(file: string, nativeBinding?: string): WriterSink {
 export const MAX_IN_FLIGHT = 64
 
 /**
+ * Messages posted together: a postMessage costs 50-80 us of the recorder's thread however small
+ * the message (structured clone, transfer, waking the worker), ~5% of a recording's model thread
+ * at 780 messages per million transitions (docs/benchmarks.md, "Session 17"). A `commit` is
+ * posted at once with what is pending, so what the writer commits is never held back.
+ */
+export const MESSAGES_PER_POST = 8
+
+/** What the recorder posts to the worker: messages in order (the worker counts each in HANDLED). */
+export interface WriterBatch { t: 'batch'; list: WriterMessage[] }
+
+/**
  * How long the recorder waits for the writer to handle one more message before it gives up: a
  * message takes milliseconds, so a writer silent this long is gone (a worker killed by running
  * out of memory reports nothing, and the recorder, blocked in Atomics.wait, would wait forever).
@@ -93,10 +104,23 @@ export function threadWriter(file: string, nativeBinding?: string, opts: { start
       throw new SessionError(`the session writer has not written anything for ${stallMs >= 1000 ? `${Math.round(stallMs / 1000)} s` : `${stallMs} ms`} and was stopped (it may have run out of memory)`)
     }
   }
+  // Messages not posted yet, and the buffers they hand over.
+  let pending: WriterMessage[] = []
+  let pendingTransfer: ArrayBuffer[] = []
+  const post = (): void => {
+    if (!pending.length) return
+    const batch: WriterBatch = { t: 'batch', list: pending }
+    port1.postMessage(batch, pendingTransfer)
+    sent += pending.length
+    pending = []
+    pendingTransfer = []
+  }
   return {
     send(m, transfer) {
-      port1.postMessage(m, transfer ?? [])
-      sent++
+      pending.push(m)
+      if (transfer) for (const b of transfer) pendingTransfer.push(b)
+      if (pending.length < MESSAGES_PER_POST && m.t !== 'commit') return
+      post()
       // Backpressure: never more than MAX_IN_FLIGHT messages ahead of the writer.
       for (;;) {
         check()
@@ -108,8 +132,8 @@ export function threadWriter(file: string, nativeBinding?: string, opts: { start
     },
     check,
     finish(m) {
-      port1.postMessage(m)
-      sent++
+      pending.push(m)
+      post()
       while (Atomics.load(ctl, STATE) === RUNNING) {
         stalled()
         Atomics.wait(ctl, STATE, RUNNING, Math.min(200, stallMs))
