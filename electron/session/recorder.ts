@@ -16,7 +16,7 @@
  *
  * Usable from a worker thread: a plain synchronous function with a progress callback.
  */
-import Database from 'better-sqlite3'
+import { closeSync, openSync } from 'node:fs'
 import { SIM_MODEL_VERSION } from '../../sim/index'
 import {
   DEFAULT_N_MAX_MMU_PAGES, ParamError, scenario_ops, validate_scenario_params, type ScenarioName, type ScenarioProgress,
@@ -27,14 +27,12 @@ import { create_machine } from '../../sim/step'
 import type { Transition } from '../../sim/transitions'
 import { POLICIES, type Op } from '../../sim/types'
 import { CheckpointTracker, encodeCheckpoint } from './checkpoint-codec'
-import { checkpointCrc } from './checksum'
 import { ChunkEncoder, StringTable } from './codec'
 import { SessionError } from './errors'
 import { checkOutput, putInPlace, removeTemp, tempBeside } from './output-file'
-import { APP_VERSION, writeMeta } from './meta'
-import { APPLICATION_ID, SCHEMA_SQL, SCHEMA_VERSION } from './schema'
+import { APP_VERSION } from './meta'
 import { MEMSLOT_ACTIONS, OP_CODES } from './op-blocks'
-import type { WriterMessage } from './session-writer'
+import type { SessionHeader, WriterMessage } from './session-writer'
 import { inlineWriter, threadWriter, type WriterSink } from './writer-thread'
 import { writerScript } from './writer-worker-start'
 import type { RecorderTuning, RecordOptions, RecordProgress, RecordSummary } from './types'
@@ -159,9 +157,10 @@ export function recordSession(o: RecordOptions): RecordSummary {
     if (mode === 'replace') removeTemp(file)
   }
 
-  let db: Database.Database
+  // Created empty here, so that a path that cannot be written is refused now; the writer writes
+  // the header into it (session-writer.ts) while this thread starts the model.
   try {
-    db = new Database(file, o.nativeBinding ? { nativeBinding: o.nativeBinding } : {})
+    closeSync(openSync(file, 'wx'))
   } catch (e) {
     discard()
     throw new SessionError(`${o.out} cannot be created (${(e as Error).message.replaceAll(file, o.out)})`)
@@ -169,14 +168,8 @@ export function recordSession(o: RecordOptions): RecordSummary {
   let summary: RecordSummary
   let sink: WriterSink | null = null
   try {
-    summary = record(db, file, o, src, tuning, started, (s) => (sink = s))
+    summary = record(file, o, src, tuning, started, (s) => (sink = s))
   } catch (e) {
-    try {
-      if (db.open && db.inTransaction) db.exec('ROLLBACK')
-      if (db.open) db.close()
-    } catch {
-      // the original error matters more
-    }
     ;(sink as WriterSink | null)?.abort()
     discard()
     if (e instanceof SessionError) throw e
@@ -197,32 +190,25 @@ export function recordSession(o: RecordOptions): RecordSummary {
   return { ...summary, written: true }
 }
 
-function record(db: Database.Database, file: string, o: RecordOptions, src: ResolvedSource, tuning: RecorderTuning, started: number,
+function record(file: string, o: RecordOptions, src: ResolvedSource, tuning: RecorderTuning, started: number,
   setSink: (s: WriterSink) => void): RecordSummary {
-  // Header fields first, in rollback-journal mode, so they are in the main file (not only in the
-  // WAL) from the first moment: a file killed before its first checkpoint is still recognised.
-  db.pragma(`application_id = ${APPLICATION_ID}`)
-  db.pragma(`user_version = ${SCHEMA_VERSION}`)
   const state = kvm_create({ vcpus: src.vcpus, n_max_mmu_pages: src.nMax })
   const ckpts = new CheckpointTracker()
-  db.transaction(() => {
-    db.exec(SCHEMA_SQL)
-    writeMeta(db, {
+  const header: SessionHeader = {
+    meta: {
       app_version: APP_VERSION, model_version: SIM_MODEL_VERSION, policy: o.policy, scenario: src.scenario,
       seed: src.seed, vcpus: src.vcpus, n_max_mmu_pages: src.nMax, params: JSON.stringify(src.params),
       source: src.kind, complete: 0, cancelled: 0, started: new Date(started).toISOString(), finished: null,
       digest: null,
-    })
-    const initial = encodeCheckpoint(state)
-    db.prepare('INSERT INTO checkpoints (seq, op, state, crc) VALUES (0, -1, ?, ?)').run(initial, checkpointCrc(0, -1, initial))
-  })()
-  db.pragma('journal_mode = WAL')
-  db.close()
+    },
+    initial: encodeCheckpoint(state),
+  }
 
-  // From here the writer owns the file: this thread runs the model and encodes.
+  // The writer owns the file: it writes the header, then what this thread sends; this thread
+  // runs the model and encodes.
   const script = writerScript()
   const threaded = tuning.writerThread ?? (script !== null && !script.options.eval)
-  const sink = threaded ? threadWriter(file, o.nativeBinding) : inlineWriter(file, o.nativeBinding)
+  const sink = threaded ? threadWriter(file, o.nativeBinding, { header }) : inlineWriter(file, o.nativeBinding, header)
   setSink(sink)
 
   const strings = new StringTable()

@@ -37,7 +37,7 @@ if (init) {
     if (failed || Atomics.load(ctl, STATE) !== 0) return
     try {
       if (m.t === 'open') {
-        writer = new ready!.SessionWriter(m.file, m.nativeBinding ?? undefined)
+        writer = new ready!.SessionWriter(m.file, m.nativeBinding ?? undefined, m.header ?? undefined)
         return
       }
       if (!writer) throw new Error('the session writer was sent a message before its file')

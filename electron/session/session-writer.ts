@@ -20,6 +20,7 @@ import { checkpointCrc, chunkRowCrc, dataCrc, opBlockCrc } from './checksum'
 import { ChunkDigester } from './chunk-digest'
 import { writeMeta, type MetaKey } from './meta'
 import { encodeOpBlock } from './op-blocks'
+import { APPLICATION_ID, SCHEMA_SQL, SCHEMA_VERSION } from './schema'
 
 export type WriterMessage =
   | { t: 'strings'; list: [number, string][] }
@@ -32,6 +33,27 @@ export type WriterMessage =
   /** The last commit: meta of the finished (or cancelled) recording; the digest is added here. */
   | { t: 'finish'; cancelled: boolean; meta: Partial<Record<MetaKey, string | number | null>> }
 
+/** What a new session file starts with (recorder.ts): its meta and the initial state's checkpoint. */
+export interface SessionHeader {
+  meta: Partial<Record<MetaKey, string | number | null>>
+  /** encodeCheckpoint() of the state before the first transition (seq 0, op -1). */
+  initial: Uint8Array
+}
+
+/**
+ * The header, in rollback-journal mode, so that it is in the main file (not only in the WAL)
+ * from the first moment: a file killed before its first commit is still recognised.
+ */
+function writeHeader(db: Database.Database, h: SessionHeader): void {
+  db.pragma(`application_id = ${APPLICATION_ID}`)
+  db.pragma(`user_version = ${SCHEMA_VERSION}`)
+  db.transaction(() => {
+    db.exec(SCHEMA_SQL)
+    writeMeta(db, h.meta)
+    db.prepare('INSERT INTO checkpoints (seq, op, state, crc) VALUES (0, -1, ?, ?)').run(h.initial, checkpointCrc(0, -1, h.initial))
+  })()
+}
+
 export class SessionWriter {
   private readonly db: Database.Database
   private readonly digester = new ChunkDigester()
@@ -43,10 +65,23 @@ export class SessionWriter {
   private digestHex: string | null = null
   private readonly checkpoints = new CheckpointAssembler()
 
-  /** Opens the session file the recorder created (schema, meta and initial checkpoint written). */
-  constructor(file: string, nativeBinding?: string) {
+  /**
+   * Opens the session file the recorder created, empty, and writes its header: application id,
+   * schema version, tables, meta and the initial checkpoint (`header`; without it the file must
+   * hold them already). Done here rather than on the recorder's thread, which then runs the model
+   * while this thread loads SQLite and writes the header (15-30 ms of the model thread's start).
+   */
+  constructor(file: string, nativeBinding?: string, header?: SessionHeader) {
     const db = new Database(file, { fileMustExist: true, ...(nativeBinding ? { nativeBinding } : {}) })
     this.db = db
+    if (header) {
+      try {
+        writeHeader(db, header)
+      } catch (e) {
+        db.close()
+        throw e
+      }
+    }
     db.pragma('journal_mode = WAL')
     db.pragma('synchronous = NORMAL')
     this.ins = {

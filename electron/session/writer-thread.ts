@@ -13,7 +13,7 @@
  */
 import { receiveMessageOnPort } from 'node:worker_threads'
 import { SessionError } from './errors'
-import { SessionWriter, type WriterMessage } from './session-writer'
+import { SessionWriter, type SessionHeader, type WriterMessage } from './session-writer'
 import { FAILED, HANDLED, RUNNING, startWriterWorker, STATE, takeStartedWriter, type StartedWriter, type WriterOpen } from './writer-worker-start'
 
 export interface WriterSink {
@@ -36,8 +36,8 @@ function rethrow(e: WriterError): never {
   throw err
 }
 
-export function inlineWriter(file: string, nativeBinding?: string): WriterSink {
-  const w = new SessionWriter(file, nativeBinding)
+export function inlineWriter(file: string, nativeBinding?: string, header?: SessionHeader): WriterSink {
+  const w = new SessionWriter(file, nativeBinding, header)
   return {
     send: (m) => w.handle(m),
     check: () => undefined,
@@ -74,10 +74,11 @@ export const WRITER_STALL_MS = 60_000
  * Writes `file` on a worker: the one started early (writer-worker-start.ts), or a new one
  * (`started` and `stallMs`: for tests).
  */
-export function threadWriter(file: string, nativeBinding?: string, opts: { started?: StartedWriter; stallMs?: number } = {}): WriterSink {
+export function threadWriter(file: string, nativeBinding?: string,
+  opts: { started?: StartedWriter; stallMs?: number; header?: SessionHeader } = {}): WriterSink {
   const { worker, ctl, port: port1 } = opts.started ?? takeStartedWriter() ?? startWriterWorker()
   const stallMs = opts.stallMs ?? WRITER_STALL_MS
-  const open: WriterOpen = { t: 'open', file, nativeBinding: nativeBinding ?? null }
+  const open: WriterOpen = { t: 'open', file, nativeBinding: nativeBinding ?? null, header: opts.header ?? null }
   port1.postMessage(open)
   let sent = 0
   const failed = (): never => {

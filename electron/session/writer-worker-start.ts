@@ -14,6 +14,7 @@ import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads'
+import type { SessionHeader } from './session-writer'
 
 /** Control words shared with the worker: [0] messages handled, [1] state. */
 export const HANDLED = 0
@@ -25,8 +26,11 @@ export const FINISHED = 2
 /** What the worker is given when it starts; `open` (the file) comes later, by message. */
 export interface WriterWorkerData { ctl: Int32Array; port: MessagePort }
 
-/** The first message on the port: the file to write (created by the recorder, schema written). */
-export interface WriterOpen { t: 'open'; file: string; nativeBinding: string | null }
+/**
+ * The first message on the port: the file to write, created empty by the recorder, and the
+ * header the writer writes first (session-writer.ts SessionHeader; null: the file has it).
+ */
+export interface WriterOpen { t: 'open'; file: string; nativeBinding: string | null; header: SessionHeader | null }
 
 export interface StartedWriter { worker: Worker; ctl: Int32Array; port: MessagePort }
 
