@@ -4,7 +4,7 @@
  * a replay of its transitions cannot drift apart.
  */
 import { apply_transition } from './apply'
-import type { Transition, TransitionBody } from './transitions'
+import type { Transition } from './transitions'
 import type { kvm, Policy } from './types'
 
 export interface Ctx {
@@ -24,9 +24,13 @@ export interface Ctx {
   holders?: Map<number, number>
 }
 
-/** Numbers a transition, applies it to the state and hands it to the sink. */
-export function emit(ctx: Ctx, body: TransitionBody): void {
-  const t = body as Transition
+/**
+ * Numbers a transition, applies it to the state and hands it to the sink. Callers write the
+ * literal with `seq: 0, op: 0` first, filled in here: a literal that has every property from the
+ * start keeps them all in the object (adding seq and op afterwards gave each transition a second
+ * allocation for them and a different shape from the decoder's; 10-15% of the model's time).
+ */
+export function emit(ctx: Ctx, t: Transition): void {
   t.seq = ++ctx.seq
   t.op = ctx.op
   apply_transition(ctx.kvm, t)

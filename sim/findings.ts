@@ -11,7 +11,7 @@ import type { FindingRule } from './transitions'
 import type { kvm, kvm_mmu } from './types'
 
 function finding(ctx: Ctx, vcpu: number | null, rule: FindingRule, message: string, sp: number, slot: number): void {
-  emit(ctx, { kind: 'finding', vcpu, rule, message, sp, slot })
+  emit(ctx, { seq: 0, op: 0, kind: 'finding', vcpu, rule, message, sp, slot })
 }
 
 /**

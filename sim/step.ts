@@ -31,7 +31,7 @@ export function execute_op(ctx: Ctx, op: Op): void {
       kvm_mmu_unprotect_page(ctx, op.gfn)
       return
     case 'memslot':
-      emit(ctx, { kind: 'kvm_arch_flush_shadow_memslot', vcpu: null, action: op.action })
+      emit(ctx, { seq: 0, op: 0, kind: 'kvm_arch_flush_shadow_memslot', vcpu: null, action: op.action })
       kvm_mmu_zap_all_fast(ctx)
       return
   }

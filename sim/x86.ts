@@ -15,18 +15,18 @@ import { VALID_PAGE } from './state'
  */
 export function kvm_set_cr3(ctx: Ctx, vcpu: number, cr3: number): void {
   const v = ctx.kvm.vcpus[vcpu]!
-  if (v.in_guest) emit(ctx, { kind: 'kvm_exit', vcpu, reason: 'cr3' })
+  if (v.in_guest) emit(ctx, { seq: 0, op: 0, kind: 'kvm_exit', vcpu, reason: 'cr3' })
   const changed = cr3 !== v.cr3
-  emit(ctx, { kind: 'kvm_set_cr3', vcpu, cr3 })
+  emit(ctx, { seq: 0, op: 0, kind: 'kvm_set_cr3', vcpu, cr3 })
   if (changed) kvm_mmu_new_pgd(ctx, vcpu, cr3)
-  emit(ctx, { kind: 'kvm_make_request', vcpu, request: 'KVM_REQ_MMU_SYNC' })
-  emit(ctx, { kind: 'kvm_make_request', vcpu, request: 'KVM_REQ_TLB_FLUSH_CURRENT' })
+  emit(ctx, { seq: 0, op: 0, kind: 'kvm_make_request', vcpu, request: 'KVM_REQ_MMU_SYNC' })
+  emit(ctx, { seq: 0, op: 0, kind: 'kvm_make_request', vcpu, request: 'KVM_REQ_TLB_FLUSH_CURRENT' })
 }
 
 /** kvm_check_request(): true (and the bit cleared, as a transition) if `request` was pending. */
 function kvm_check_request(ctx: Ctx, vcpu: number, request: Request): boolean {
   if (!(ctx.kvm.vcpus[vcpu]!.requests & REQUEST_BIT[request])) return false
-  emit(ctx, { kind: 'kvm_check_request', vcpu, request })
+  emit(ctx, { seq: 0, op: 0, kind: 'kvm_check_request', vcpu, request })
   return true
 }
 
@@ -51,7 +51,7 @@ function handle_requests(ctx: Ctx, vcpu: number): void {
     // "Flushing all ASIDs flushes the current ASID... Note, the flush is done unconditionally":
     // kvm_clear_request(KVM_REQ_TLB_FLUSH_CURRENT), so its handler below does not run.
     if (ctx.kvm.vcpus[vcpu]!.requests & REQUEST_BIT.KVM_REQ_TLB_FLUSH_CURRENT) {
-      emit(ctx, { kind: 'kvm_clear_request', vcpu, request: 'KVM_REQ_TLB_FLUSH_CURRENT' })
+      emit(ctx, { seq: 0, op: 0, kind: 'kvm_clear_request', vcpu, request: 'KVM_REQ_TLB_FLUSH_CURRENT' })
     }
   }
   kvm_check_request(ctx, vcpu, 'KVM_REQ_TLB_FLUSH_CURRENT') // kvm_service_local_tlb_flush_requests()
@@ -75,6 +75,6 @@ export function vcpu_enter_guest(ctx: Ctx, vcpu: number): boolean {
     if (v.requests === 0) break
   }
   check_entry_root(ctx, vcpu)
-  emit(ctx, { kind: 'vcpu_enter_guest', vcpu })
+  emit(ctx, { seq: 0, op: 0, kind: 'vcpu_enter_guest', vcpu })
   return true
 }

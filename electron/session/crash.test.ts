@@ -22,12 +22,17 @@ function recordAndKill(out: string, minOps: number, writerThread = false): Promi
       stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ROOTLAB_WRITER_THREAD: writerThread ? '1' : '' },
     })
     let err = ''
+    let walSeen = false
     p.stderr.on('data', (d) => (err += String(d)))
     p.stdout.on('data', (d: Buffer) => {
       const last = String(d).trim().split('\n').pop()!
       // Killed once it reported minOps operations and something was committed (the writer
-      // thread may start after the model has run ahead).
-      if (Number(last) >= minOps && !p.killed && existsSync(`${out}-wal`) && statSync(`${out}-wal`).size > 0) p.kill('SIGKILL')
+      // thread may start after the model has run ahead). A WAL that has bytes may still be in
+      // its first commit (frames written, commit frame not yet): wait for the next progress
+      // report (50 ms, several commits at commitMs 10) after the WAL was first seen non-empty.
+      if (Number(last) < minOps || p.killed) return
+      if (walSeen) p.kill('SIGKILL')
+      else walSeen = existsSync(`${out}-wal`) && statSync(`${out}-wal`).size > 0
     })
     p.on('exit', (code, signal) => (signal === 'SIGKILL' ? resolve() : reject(new Error(`child exited ${code}: ${err}`))))
   })

@@ -34,20 +34,20 @@ function is_page_fault_stale(ctx: Ctx, vcpu: number): boolean {
 export function guest_page_fault(ctx: Ctx, vcpu: number, gva: number): void {
   const k = ctx.kvm
   const v = k.vcpus[vcpu]!
-  if (v.in_guest) emit(ctx, { kind: 'kvm_exit', vcpu, reason: 'page_fault' })
+  if (v.in_guest) emit(ctx, { seq: 0, op: 0, kind: 'kvm_exit', vcpu, reason: 'page_fault' })
   const root = to_shadow_page(k, v.root_mmu.root.hpa)
   if (!root) {
-    emit(ctx, { kind: 'page_fault', vcpu, gva, stale: false, fixed: false })
+    emit(ctx, { seq: 0, op: 0, kind: 'page_fault', vcpu, gva, stale: false, fixed: false })
     return
   }
   const stale = is_page_fault_stale(ctx, vcpu)
-  emit(ctx, { kind: 'page_fault', vcpu, gva, stale, fixed: !stale })
+  emit(ctx, { seq: 0, op: 0, kind: 'page_fault', vcpu, gva, stale, fixed: !stale })
   if (stale) return
   if (make_mmu_pages_available(ctx, vcpu)) return
   // make_mmu_pages_available() never recycles a page with root_count > 0, so the root is intact.
   let sp: kvm_mmu_page = to_shadow_page(k, v.root_mmu.root.hpa)!
   for (let level = PT64_ROOT_4LEVEL; level > PG_LEVEL_4K; level--) {
-    if (sp.write_flooding_count !== 0) emit(ctx, { kind: 'clear_sp_write_flooding_count', vcpu, sp: sp.sp })
+    if (sp.write_flooding_count !== 0) emit(ctx, { seq: 0, op: 0, kind: 'clear_sp_write_flooding_count', vcpu, sp: sp.sp })
     const index = pt_index(gva, level)
     const linked: number | undefined = sp.spt[index]
     const child: kvm_mmu_page | undefined = linked === undefined ? undefined : k.mmu_pages[linked]
@@ -56,7 +56,7 @@ export function guest_page_fault(ctx: Ctx, vcpu: number, gva: number): void {
       continue
     }
     const next = kvm_mmu_get_page(ctx, vcpu, guest_table_gfn(sp.gfn, level, index), level - 1)
-    emit(ctx, { kind: 'link_shadow_page', vcpu, sp: sp.sp, index, child: next.sp })
+    emit(ctx, { seq: 0, op: 0, kind: 'link_shadow_page', vcpu, sp: sp.sp, index, child: next.sp })
     sp = next
   }
 }

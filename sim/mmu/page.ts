@@ -53,14 +53,14 @@ export function kvm_mmu_get_page(ctx: Ctx, vcpu: number, gfn: number, level: num
     const sp = k.mmu_pages[ids![i]!]!
     if (sp.role.level !== level || is_obsolete_sp(k, sp)) continue
     emit(ctx, {
-      kind: 'kvm_mmu_get_page', vcpu, sp: sp.sp, gfn, level, mmu_valid_gen: sp.mmu_valid_gen,
+      seq: 0, op: 0, kind: 'kvm_mmu_get_page', vcpu, sp: sp.sp, gfn, level, mmu_valid_gen: sp.mmu_valid_gen,
       root_count: sp.root_count, invalid: false, unsync: sp.unsync, created: false,
     })
     return sp
   }
   const id = k.next_sp
   emit(ctx, {
-    kind: 'kvm_mmu_get_page', vcpu, sp: id, gfn, level, mmu_valid_gen: k.mmu_valid_gen,
+    seq: 0, op: 0, kind: 'kvm_mmu_get_page', vcpu, sp: id, gfn, level, mmu_valid_gen: k.mmu_valid_gen,
     root_count: 0, invalid: false, unsync: false, created: true,
   })
   return k.mmu_pages[id]!

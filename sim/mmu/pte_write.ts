@@ -27,10 +27,10 @@ export function guest_pt_write(ctx: Ctx, vcpu: number, gfn: number, host: PtWrit
   const k = ctx.kvm
   if (!gfn_write_tracked(k, gfn)) return
   const v = k.vcpus[vcpu]!
-  if (v.in_guest) emit(ctx, { kind: 'kvm_exit', vcpu, reason: 'pt_write' })
+  if (v.in_guest) emit(ctx, { seq: 0, op: 0, kind: 'kvm_exit', vcpu, reason: 'pt_write' })
   const root = to_shadow_page(k, v.root_mmu.root.hpa)
   if (host.clear_flood && root && root.write_flooding_count !== 0) {
-    emit(ctx, { kind: 'clear_sp_write_flooding_count', vcpu, sp: root.sp })
+    emit(ctx, { seq: 0, op: 0, kind: 'clear_sp_write_flooding_count', vcpu, sp: root.sp })
   }
   kvm_mmu_pte_write(ctx, vcpu, gfn)
 }
@@ -50,12 +50,12 @@ export const UPSTREAM_PT_WRITE: PtWriteHost = { clear_flood: true }
 function kvm_mmu_pte_write(ctx: Ctx, vcpu: number, gfn: number): void {
   const k = ctx.kvm
   if (!k.indirect_shadow_pages) return
-  emit(ctx, { kind: 'kvm_mmu_pte_write', vcpu, gfn })
+  emit(ctx, { seq: 0, op: 0, kind: 'kvm_mmu_pte_write', vcpu, gfn })
   const invalid_list: InvalidList = []
   for (const sp of gfn_valid_pages(k, gfn)) {
     // detect_write_flooding(): "Skip write-flooding detected for the sp whose level is 1".
     if (sp.role.level === PG_LEVEL_4K) continue
-    emit(ctx, { kind: 'detect_write_flooding', vcpu, sp: sp.sp, write_flooding_count: sp.write_flooding_count + 1 })
+    emit(ctx, { seq: 0, op: 0, kind: 'detect_write_flooding', vcpu, sp: sp.sp, write_flooding_count: sp.write_flooding_count + 1 })
     if (sp.write_flooding_count >= WRITE_FLOODING_THRESHOLD) {
       kvm_mmu_prepare_zap_page(ctx, vcpu, sp, invalid_list, 'flooded')
     }

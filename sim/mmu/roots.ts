@@ -27,7 +27,7 @@ function mmu_free_root_page(ctx: Ctx, vcpu: number, mmu: number, slot: number, i
   const r = mmu_slot(vcpu_mmu(k.vcpus[vcpu]!, mmu), slot)
   if (!VALID_PAGE(r.hpa)) return
   const sp = k.mmu_pages[hpa_sp(r.hpa)]!
-  emit(ctx, { kind: 'mmu_free_root_page', vcpu, mmu, slot, sp: sp.sp, root_count: sp.root_count - 1 })
+  emit(ctx, { seq: 0, op: 0, kind: 'mmu_free_root_page', vcpu, mmu, slot, sp: sp.sp, root_count: sp.root_count - 1 })
   check_root_count(ctx, vcpu, sp.sp, -1)
   if (sp.root_count === 0 && sp.role.invalid) kvm_mmu_prepare_zap_page(ctx, vcpu, sp, invalid_list, 'free_root')
 }
@@ -47,7 +47,7 @@ export function kvm_mmu_free_roots(ctx: Ctx, vcpu: number, mmu: number, roots_to
     }
     if (i === KVM_MMU_NUM_PREV_ROOTS) return
   }
-  emit(ctx, { kind: 'kvm_mmu_free_roots', vcpu, mmu, roots_to_free })
+  emit(ctx, { seq: 0, op: 0, kind: 'kvm_mmu_free_roots', vcpu, mmu, roots_to_free })
   const invalid_list: InvalidList = []
   for (let i = 0; i < KVM_MMU_NUM_PREV_ROOTS; i++) {
     if (roots_to_free & KVM_MMU_ROOT_PREVIOUS(i)) mmu_free_root_page(ctx, vcpu, mmu, 1 + i, invalid_list)
@@ -112,7 +112,7 @@ function fast_pgd_switch(ctx: Ctx, vcpu: number, pgd: number): boolean {
     ? cached_root_find_and_keep_current(k, vcpu, pgd)
     : cached_root_find_without_current(k, vcpu, pgd)
   const hit = index < KVM_MMU_NUM_PREV_ROOTS
-  emit(ctx, { kind: 'fast_pgd_switch', vcpu, pgd, hit, index, keep_current })
+  emit(ctx, { seq: 0, op: 0, kind: 'fast_pgd_switch', vcpu, pgd, hit, index, keep_current })
   if (!hit && keep_current) kvm_mmu_free_roots(ctx, vcpu, 0, KVM_MMU_ROOT_CURRENT)
   return hit
 }
@@ -126,8 +126,8 @@ function fast_pgd_switch(ctx: Ctx, vcpu: number, pgd: number): boolean {
  */
 export function kvm_mmu_new_pgd(ctx: Ctx, vcpu: number, pgd: number): void {
   const hit = fast_pgd_switch(ctx, vcpu, pgd)
-  if (hit) emit(ctx, { kind: 'kvm_make_request', vcpu, request: 'KVM_REQ_LOAD_MMU_PGD' })
-  emit(ctx, { kind: 'kvm_mmu_new_pgd', vcpu, pgd, hit })
+  if (hit) emit(ctx, { seq: 0, op: 0, kind: 'kvm_make_request', vcpu, request: 'KVM_REQ_LOAD_MMU_PGD' })
+  emit(ctx, { seq: 0, op: 0, kind: 'kvm_mmu_new_pgd', vcpu, pgd, hit })
 }
 
 /**
@@ -139,12 +139,12 @@ export function kvm_mmu_new_pgd(ctx: Ctx, vcpu: number, pgd: number): void {
  */
 export function kvm_mmu_load(ctx: Ctx, vcpu: number): number {
   const k = ctx.kvm
-  emit(ctx, { kind: 'kvm_mmu_load', vcpu })
+  emit(ctx, { seq: 0, op: 0, kind: 'kvm_mmu_load', vcpu })
   const r = make_mmu_pages_available(ctx, vcpu)
   if (r) return r
   const root_pgd = k.vcpus[vcpu]!.cr3
   const sp = kvm_mmu_get_page(ctx, vcpu, Math.floor(root_pgd / 2 ** PAGE_SHIFT), PT64_ROOT_4LEVEL)
-  emit(ctx, { kind: 'mmu_alloc_root', vcpu, sp: sp.sp, pgd: root_pgd })
+  emit(ctx, { seq: 0, op: 0, kind: 'mmu_alloc_root', vcpu, sp: sp.sp, pgd: root_pgd })
   check_root_count(ctx, vcpu, sp.sp, 1)
   return 0
 }
@@ -154,7 +154,7 @@ export function kvm_mmu_load(ctx: Ctx, vcpu: number): number {
  * each cached root's root_count drops, every slot becomes INVALID.
  */
 export function kvm_mmu_unload(ctx: Ctx, vcpu: number): void {
-  emit(ctx, { kind: 'kvm_mmu_unload', vcpu })
+  emit(ctx, { seq: 0, op: 0, kind: 'kvm_mmu_unload', vcpu })
   kvm_mmu_free_roots(ctx, vcpu, 0, KVM_MMU_ROOTS_ALL)
   kvm_mmu_free_roots(ctx, vcpu, 1, KVM_MMU_ROOTS_ALL)
 }
@@ -196,7 +196,7 @@ function obsolete_roots_mask(ctx: Ctx, vcpu: number, mmu: number): number {
  */
 export function kvm_mmu_free_obsolete_roots(ctx: Ctx, vcpu: number): void {
   const root_mask = obsolete_roots_mask(ctx, vcpu, 0)
-  emit(ctx, { kind: 'kvm_mmu_free_obsolete_roots', vcpu, roots_to_free: root_mask })
+  emit(ctx, { seq: 0, op: 0, kind: 'kvm_mmu_free_obsolete_roots', vcpu, roots_to_free: root_mask })
   if (root_mask) kvm_mmu_free_roots(ctx, vcpu, 0, root_mask)
   const guest_mask = obsolete_roots_mask(ctx, vcpu, 1)
   if (guest_mask) kvm_mmu_free_roots(ctx, vcpu, 1, guest_mask)

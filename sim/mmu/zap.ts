@@ -41,11 +41,11 @@ export function kvm_mmu_prepare_zap_page(
   const root_count = sp.root_count
   const zapped_root = root_count > 0 && !is_obsolete_sp(ctx.kvm, sp)
   emit(ctx, {
-    kind: 'kvm_mmu_prepare_zap_page', vcpu, sp: sp.sp, gfn: sp.gfn, level: sp.role.level,
+    seq: 0, op: 0, kind: 'kvm_mmu_prepare_zap_page', vcpu, sp: sp.sp, gfn: sp.gfn, level: sp.role.level,
     mmu_valid_gen: sp.mmu_valid_gen, root_count, invalid: sp.role.invalid, unsync: sp.unsync,
     reason, zapped_root,
   })
-  if (zapped_root) emit(ctx, { kind: 'kvm_make_all_cpus_request', vcpu, request: zap_root_request(ctx) })
+  if (zapped_root) emit(ctx, { seq: 0, op: 0, kind: 'kvm_make_all_cpus_request', vcpu, request: zap_root_request(ctx) })
   if (root_count === 0) {
     invalid_list.push(sp.sp)
     return 1
@@ -60,10 +60,10 @@ export function kvm_mmu_prepare_zap_page(
  */
 export function kvm_mmu_commit_zap_page(ctx: Ctx, vcpu: number | null, invalid_list: InvalidList): void {
   if (invalid_list.length === 0) return
-  emit(ctx, { kind: 'kvm_mmu_commit_zap_page', vcpu, nr: invalid_list.length })
-  emit(ctx, { kind: 'kvm_make_all_cpus_request', vcpu, request: 'KVM_REQ_TLB_FLUSH' })
+  emit(ctx, { seq: 0, op: 0, kind: 'kvm_mmu_commit_zap_page', vcpu, nr: invalid_list.length })
+  emit(ctx, { seq: 0, op: 0, kind: 'kvm_make_all_cpus_request', vcpu, request: 'KVM_REQ_TLB_FLUSH' })
   for (const id of invalid_list) {
-    emit(ctx, { kind: 'kvm_mmu_free_page', vcpu, sp: id })
+    emit(ctx, { seq: 0, op: 0, kind: 'kvm_mmu_free_page', vcpu, sp: id })
     check_freed_page(ctx, id)
   }
   invalid_list.length = 0
@@ -88,7 +88,7 @@ export function kvm_mmu_zap_oldest_mmu_pages(ctx: Ctx, vcpu: number | null, nr_t
     if (total_zapped >= nr_to_zap) break
   }
   kvm_mmu_commit_zap_page(ctx, vcpu, invalid_list)
-  emit(ctx, { kind: 'kvm_mmu_zap_oldest_mmu_pages', vcpu, nr_to_zap, total_zapped })
+  emit(ctx, { seq: 0, op: 0, kind: 'kvm_mmu_zap_oldest_mmu_pages', vcpu, nr_to_zap, total_zapped })
   return total_zapped
 }
 
@@ -108,7 +108,7 @@ export function make_mmu_pages_available(ctx: Ctx, vcpu: number): number {
   if (avail >= KVM_MIN_FREE_MMU_PAGES) return 0
   kvm_mmu_zap_oldest_mmu_pages(ctx, vcpu, KVM_REFILL_PAGES - avail)
   const result = available_pages(ctx) ? 0 : -ENOSPC
-  emit(ctx, { kind: 'make_mmu_pages_available', vcpu, avail, result })
+  emit(ctx, { seq: 0, op: 0, kind: 'make_mmu_pages_available', vcpu, avail, result })
   return result
 }
 
@@ -119,8 +119,8 @@ export function make_mmu_pages_available(ctx: Ctx, vcpu: number): number {
  */
 export function kvm_mmu_zap_all_fast(ctx: Ctx): void {
   const k = ctx.kvm
-  emit(ctx, { kind: 'kvm_mmu_zap_all_fast', vcpu: null, mmu_valid_gen: k.mmu_valid_gen, used_pages: k.n_used_mmu_pages })
-  emit(ctx, { kind: 'kvm_make_all_cpus_request', vcpu: null, request: zap_root_request(ctx) })
+  emit(ctx, { seq: 0, op: 0, kind: 'kvm_mmu_zap_all_fast', vcpu: null, mmu_valid_gen: k.mmu_valid_gen, used_pages: k.n_used_mmu_pages })
+  emit(ctx, { seq: 0, op: 0, kind: 'kvm_make_all_cpus_request', vcpu: null, request: zap_root_request(ctx) })
   kvm_zap_obsolete_pages(ctx)
 }
 
@@ -143,7 +143,7 @@ function kvm_zap_obsolete_pages(ctx: Ctx): void {
 
 /** mmu.c kvm_mmu_unprotect_page(): zap every valid indirect shadow page of `gfn`, then commit. */
 export function kvm_mmu_unprotect_page(ctx: Ctx, gfn: number): void {
-  emit(ctx, { kind: 'kvm_mmu_unprotect_page', vcpu: null, gfn })
+  emit(ctx, { seq: 0, op: 0, kind: 'kvm_mmu_unprotect_page', vcpu: null, gfn })
   const invalid_list: InvalidList = []
   for (const sp of gfn_valid_pages(ctx.kvm, gfn)) kvm_mmu_prepare_zap_page(ctx, null, sp, invalid_list, 'unprotect')
   kvm_mmu_commit_zap_page(ctx, null, invalid_list)
