@@ -1,13 +1,17 @@
 import { createPinia } from 'pinia'
 import { createApp, nextTick, watch } from 'vue'
 import App from './App.vue'
-import { pendingRequests } from './api/lab'
+import { labPlatform, pendingRequests } from './api/lab'
 import { dropTokenFromAddressBar } from './api/page-token'
 import { appReady, backgroundWork } from './lib/idle'
+import { prefetchBoot } from './lib/prefetch'
+import { parseMoment } from './lib/url-state'
 import './styles/base.css'
 
 // Before the app reads the query (?file=, ?seq=) and starts keeping it in the address bar.
 dropTokenFromAddressBar(window)
+// The catalog and the file the address names, asked for now: they travel during the first render.
+if (labPlatform() === 'web') prefetchBoot(parseMoment(window.location.search).file)
 
 const app = createApp(App)
 app.use(createPinia())

@@ -7,6 +7,7 @@
 import { reactive } from 'vue'
 import type { LabCatalog, Policy } from '../../../electron/api/contract'
 import { lab } from '../api/lab'
+import { takePrefetchedCatalog } from './prefetch'
 
 /** The policies a session can be recorded under, in order. */
 export const POLICIES: Policy[] = reactive([])
@@ -36,7 +37,7 @@ export function setCatalog(c: LabCatalog): void {
 
 /** Asks the Node side for the catalog; null when done, else the error to show. */
 export async function loadCatalog(): Promise<string | null> {
-  const r = await lab().catalog({})
+  const r = await (takePrefetchedCatalog() ?? lab().catalog({}))
   if (!r.ok) return r.error
   setCatalog(r.value)
   return null

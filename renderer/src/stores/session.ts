@@ -7,6 +7,7 @@ import { computed, ref } from 'vue'
 import type { LabArgs, LabEvents, SessionInfo } from '../../../electron/api/contract'
 import type { Policy } from '../../../electron/api/contract'
 import { eventsReady, lab } from '../api/lab'
+import { takePrefetchedOpening } from '../lib/prefetch'
 
 /** A recording started from this window, with its latest progress. */
 export interface RecordingProgress {
@@ -65,7 +66,7 @@ export const useSessionStore = defineStore('session', () => {
   async function openFile(path: string, seq?: number): Promise<SessionInfo | null> {
     opening.value = true
     try {
-      const r = await lab().openSession({ path })
+      const r = await (takePrefetchedOpening(path) ?? lab().openSession({ path }))
       if (!r.ok) return fail(r.error)
       startSeq.value = seq ?? null
       info.value = r.value
