@@ -51,33 +51,48 @@ export function encodeOpBlock(rows: Float64Array): Uint8Array {
 }
 
 /**
- * The operations of a block whose first is `firstIdx`. Throws Error naming what is wrong if the
+ * The operations of a block whose first is `firstIdx`, as the recorder sent them: 4 numbers
+ * each (OP_CODES index, vcpu or -1, value, last_seq). Throws Error naming what is wrong if the
  * data does not hold exactly `n` well-formed operations ending at `lastSeq`.
  */
-export function decodeOpBlock(firstIdx: number, n: number, lastSeq: number, data: Uint8Array): OperationRow[] {
+export function decodeOpBlockPacked(firstIdx: number, n: number, lastSeq: number, data: Uint8Array): Float64Array {
   const r = new ByteReader(data)
-  const out: OperationRow[] = new Array<OperationRow>(n)
+  const out = new Float64Array(n * 4)
   let last = 0
-  for (let j = 0; j < n; j++) {
+  for (let j = 0, i = 0; j < n; j++, i += 4) {
     const code = r.byte()
     const op = OP_CODES[code]
     if (op === undefined) throw new Error(`operation ${firstIdx + j} has an unknown code ${code}`)
-    const v1 = r.uint()
+    const vcpu = r.uint() - 1
     const value = r.uint()
     last += r.uint()
-    const vcpu = v1 === 0 ? null : v1 - 1
-    if ((vcpu === null) !== (op === 'unprotect' || op === 'memslot')) throw new Error(`operation ${firstIdx + j} (${op}) has ${vcpu === null ? 'no' : 'a'} vCPU`)
+    if ((vcpu < 0) !== (op === 'unprotect' || op === 'memslot')) throw new Error(`operation ${firstIdx + j} (${op}) has ${vcpu < 0 ? 'no' : 'a'} vCPU`)
     if (op === 'memslot' && MEMSLOT_ACTIONS[value] === undefined) throw new Error(`operation ${firstIdx + j} has an unknown memslot action ${value}`)
+    out[i] = code
+    out[i + 1] = vcpu
+    out[i + 2] = value
+    out[i + 3] = last
+  }
+  if (!r.done) throw new Error(`the block of operations ${firstIdx} to ${firstIdx + n - 1} has ${data.length - r.pos} bytes more than its operations`)
+  if (n > 0 && last !== lastSeq) throw new Error(`operations ${firstIdx} to ${firstIdx + n - 1} end at seq ${last}, not ${lastSeq} as their row says`)
+  return out
+}
+
+/** The operations of a block, as rows of the `operations` table (decodeOpBlockPacked's checks). */
+export function decodeOpBlock(firstIdx: number, n: number, lastSeq: number, data: Uint8Array): OperationRow[] {
+  const p = decodeOpBlockPacked(firstIdx, n, lastSeq, data)
+  const out: OperationRow[] = new Array<OperationRow>(n)
+  for (let j = 0, i = 0; j < n; j++, i += 4) {
+    const op = OP_CODES[p[i]!]!
+    const value = p[i + 2]!
     out[j] = {
-      idx: firstIdx + j, op, vcpu,
+      idx: firstIdx + j, op, vcpu: p[i + 1]! < 0 ? null : p[i + 1]!,
       pgd: op === 'cr3' ? value : null,
       gva: op === 'fault' ? value : null,
       gfn: op === 'pt_write' || op === 'unprotect' ? value : null,
       action: op === 'memslot' ? MEMSLOT_ACTIONS[value]! : null,
-      last_seq: last,
+      last_seq: p[i + 3]!,
     }
   }
-  if (!r.done) throw new Error(`the block of operations ${firstIdx} to ${firstIdx + n - 1} has ${data.length - r.pos} bytes more than its operations`)
-  if (n > 0 && last !== lastSeq) throw new Error(`operations ${firstIdx} to ${firstIdx + n - 1} end at seq ${last}, not ${lastSeq} as their row says`)
   return out
 }

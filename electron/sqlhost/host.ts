@@ -34,8 +34,19 @@ export function createHostHandler(send: (m: HostReply) => void): HostHandler {
   }
 
   const run = (req: HostRequest): unknown => {
+    // One-time work of this connection, reported so that the deadline bounds the request's own
+    // time: opening the session, and copying a schema-3 file's operations if the request names them.
+    const started = performance.now()
+    const fresh = !open.has(req.path)
+    if (fresh) send({ type: 'setup', id: req.id, phase: 'start' })
     const s = sessionFor(req)
     const sql = s.sqlConsole()
+    const text = req.type === 'query' ? req.sql : req.type === 'find' ? req.where : null
+    const tables = text === null ? null : sql.sqlTables()
+    const copy = text !== null && tables !== null && tables.needsOperations(text)
+    if (copy && !fresh) send({ type: 'setup', id: req.id, phase: 'start' })
+    if (copy) tables!.ensureOperations(text)
+    if (fresh || copy) send({ type: 'setup', id: req.id, phase: 'done', ms: Math.round(performance.now() - started) })
     switch (req.type) {
       case 'query':
         return sql.run(req.sql, req.limit, Infinity)

@@ -12,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { recordSession } from '../session/index'
 import { tempDir } from '../session/testing/fixtures'
 import { createSqlHosts } from './hosts'
-import type { HostLauncher } from './launcher'
+import { exitListeners, type HostLauncher } from './launcher'
+import type { HostReply } from './protocol'
 import { nodeHostLauncher } from './node-launcher'
 import { SqlHostError, type SqlHosts } from './types'
 
@@ -107,6 +108,46 @@ describe('the SQL host pool', () => {
     expect(pids.at(-1)).not.toBe(killed)
     expect(await waitUntil(() => !alive(killed), 2000)).toBe(true)
   }, 30_000)
+
+  it('gives a connection\'s one-time setup (opening, a schema-3 file\'s operations copied) its own allowance, then the whole deadline to the query', async () => {
+    // A host that takes 300 ms to set up and 200 ms more to answer, against a 250 ms deadline.
+    const slow: HostLauncher = () => {
+      let onMsg: (m: HostReply) => void = () => {}
+      const exits = exitListeners()
+      const timers: NodeJS.Timeout[] = []
+      setTimeout(() => onMsg({ type: 'ready' }), 0)
+      return {
+        send(req) {
+          onMsg({ type: 'setup', id: req.id, phase: 'start' })
+          timers.push(setTimeout(() => onMsg({ type: 'setup', id: req.id, phase: 'done', ms: 300 }), 300))
+          timers.push(setTimeout(() => onMsg({ type: 'result', id: req.id, ok: true, value: { columns: ['x'], rows: [[1]], truncated: false, ms: 200 } }), 500))
+        },
+        onMessage: (fn) => void (onMsg = fn),
+        onExit: (fn) => exits.add(fn),
+        kill: () => { for (const t of timers) clearTimeout(t); exits.fire('killed') },
+      }
+    }
+    const pool = createSqlHosts({ launch: slow })
+    try {
+      expect((await pool.query({ path: file, sql: 'SELECT 1 AS x', timeoutMs: 250 })).rows).toEqual([[1]])
+      // Without the report, the same host is stopped at 400 ms.
+      const silent: HostLauncher = () => {
+        const p = slow()
+        return { ...p, onMessage: (fn) => p.onMessage((m) => { if (m.type !== 'setup') fn(m) }) }
+      }
+      const pool2 = createSqlHosts({ launch: silent })
+      await expect(pool2.query({ path: file, sql: 'SELECT 1 AS x', timeoutMs: 250 })).rejects.toThrow('ran past its deadline of 250 ms')
+      await pool2.close()
+    } finally {
+      await pool.close()
+    }
+  })
+
+  it('answers queries on the operations of a schema-3 file (copied once per host)', async () => {
+    const r = await hosts.query({ path: file, sql: 'SELECT count(*) FROM operations' })
+    const again = await hosts.query({ path: file, sql: "SELECT count(*) FROM operations WHERE op = 'cr3'" })
+    expect(r.rows[0]![0]).toBeGreaterThan(again.rows[0]![0] as number)
+  })
 
   it('takes a longer deadline, and refuses one out of range', async () => {
     await expect(hosts.query({ path: file, sql: HANG, timeoutMs: 300 })).rejects.toThrow('ran past its deadline of 300 ms')

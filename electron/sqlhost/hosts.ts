@@ -11,7 +11,7 @@ import { nodeHostLauncher } from './node-launcher'
 import type { HostLauncher, HostProcess } from './launcher'
 import type { HostRequest } from './protocol'
 import {
-  FIND_DEFAULT_TIMEOUT_MS, SQL_DEFAULT_TIMEOUT_MS, SQL_MAX_TIMEOUT_MS, SqlHostError,
+  FIND_DEFAULT_TIMEOUT_MS, SQL_DEFAULT_TIMEOUT_MS, SQL_MAX_TIMEOUT_MS, SQL_SETUP_TIMEOUT_MS, SqlHostError,
   type FindWhereProgress, type SqlHosts, type SqlLane,
 } from './types'
 
@@ -118,6 +118,10 @@ class Host {
         this.pump()
       } else if (m.type === 'progress') {
         if (m.id === this.currentWire) this.current?.onProgress?.(m.progress)
+      } else if (m.type === 'setup') {
+        // The connection's one-time setup gets its own allowance; the request's deadline then
+        // starts again from its end.
+        if (m.id === this.currentWire && this.current) this.arm(this.current, m.phase === 'start' ? Math.max(SQL_SETUP_TIMEOUT_MS, this.current.timeoutMs) : this.current.timeoutMs)
       } else if (m.id === this.currentWire && this.current) {
         const job = this.current
         this.current = null
@@ -144,12 +148,18 @@ class Host {
     this.current = job
     this.currentWire = this.nextId++
     const req = { ...job.body, id: this.currentWire, path: this.path, ...(this.nativeBinding ? { nativeBinding: this.nativeBinding } : {}) } as HostRequest
+    this.arm(job, job.timeoutMs)
+    this.proc!.send(req)
+  }
+
+  /** (Re)starts the job's timer: `ms` from now. */
+  private arm(job: Job, ms: number): void {
+    clearTimeout(job.timer)
     job.timer = setTimeout(() => {
       if (this.current === job) {
         this.stopCurrent(new SqlHostError(`the ${job.what} ran past its deadline of ${seconds(job.timeoutMs)} and was stopped`, 'timeout'))
       }
-    }, job.timeoutMs)
-    this.proc!.send(req)
+    }, ms)
   }
 }
 

@@ -33,6 +33,13 @@ export const FIND_DEFAULT_TIMEOUT_MS = 60_000
 /** Largest deadline a caller may ask for (ms): the API caps `timeoutMs` here. */
 export const SQL_MAX_TIMEOUT_MS = 600_000
 
+/**
+ * How long a host may take for a connection's one-time setup before a request (opening the
+ * session; copying a schema-3 file's operations for the console, ~1-2 s for the 2M operations
+ * of a 10M-transition session): the request's own deadline starts after it.
+ */
+export const SQL_SETUP_TIMEOUT_MS = 60_000
+
 /** Which host process serves a request (see above). */
 export type SqlLane = 'console' | 'find'
 
