@@ -12,7 +12,9 @@
  * Crash safety: commits happen only at operation boundaries, so the committed file is always a
  * consistent prefix of the run (chunks, operations, checkpoints and index rows agree). The file
  * is in WAL mode with synchronous=NORMAL: a process killed at any moment (SIGKILL) loses at most
- * the uncommitted batch; the meta row `complete` stays 0 until the last commit.
+ * the uncommitted batch; the meta row `complete` stays 0 until the last commit. (Killed before
+ * the writer has written the header, in the first milliseconds, the file is empty and opening
+ * it says so: "is empty, not a Root Lab session".)
  *
  * Usable from a worker thread: a plain synchronous function with a progress callback.
  */
