@@ -80,7 +80,12 @@ export function decodeOpBlockPacked(firstIdx: number, n: number, lastSeq: number
 
 /** The operations of a block, as rows of the `operations` table (decodeOpBlockPacked's checks). */
 export function decodeOpBlock(firstIdx: number, n: number, lastSeq: number, data: Uint8Array): OperationRow[] {
-  const p = decodeOpBlockPacked(firstIdx, n, lastSeq, data)
+  return opRowsOf(firstIdx, decodeOpBlockPacked(firstIdx, n, lastSeq, data))
+}
+
+/** Rows of the `operations` table from packed operations (4 numbers each), the first `firstIdx`. */
+export function opRowsOf(firstIdx: number, p: Float64Array): OperationRow[] {
+  const n = p.length / 4
   const out: OperationRow[] = new Array<OperationRow>(n)
   for (let j = 0, i = 0; j < n; j++, i += 4) {
     const op = OP_CODES[p[i]!]!

@@ -1,9 +1,10 @@
 /**
  * Worker-thread entry of the session writer (writer-thread.ts threadWriter): waits for `open`
  * (the worker may be started before the file exists, writer-worker-start.ts), then handles the
- * recorder's messages (posted in batches) in order with a SessionWriter, counts them in the shared control words
- * (backpressure), and reports the end (the digest) or the first error (message and SQLite code)
- * on the port and in the control words, which the recorder reads with Atomics.
+ * recorder's messages (posted in batches) in order with a SessionWriter, counts each in the
+ * shared control words (backpressure), and reports the end (the digest) or the first error
+ * (message and SQLite code) on the port and in the control words, which the recorder reads with
+ * Atomics.
  *
  * The writer's code is imported dynamically so that a failure to load it (a broken bundle, a
  * missing module) is reported like any other error instead of killing the worker silently while
