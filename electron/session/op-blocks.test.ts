@@ -29,7 +29,9 @@ describe('op blocks (schema 3)', () => {
 
   it('refuse data that does not hold exactly the operations the row claims', () => {
     const data = encodeOpBlock(rowsOf([['run', 0, 0, 4], ['fault', 1, 4096, 8]]))
-    expect(() => decodeOpBlock(0, 3, 8, data)).toThrow(/read past the end/)
+    expect(() => decodeOpBlock(0, 2, 8, data.subarray(0, 8))).toThrow(/read past the end/)
+    // A count the data cannot hold is refused before anything is allocated for it.
+    expect(() => decodeOpBlock(0, 16_000_000, 8, data)).toThrow('the block of operations at 0 claims 16000000 operations in 9 bytes')
     expect(() => decodeOpBlock(0, 1, 4, data)).toThrow(/the block of operations 0 to 0 has 5 bytes more than its operations/)
     expect(() => decodeOpBlock(0, 2, 9, data)).toThrow(/operations 0 to 1 end at seq 8, not 9 as their row says/)
     const bad = Uint8Array.from(data)

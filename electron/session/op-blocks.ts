@@ -56,6 +56,9 @@ export function encodeOpBlock(rows: Float64Array): Uint8Array {
  * data does not hold exactly `n` well-formed operations ending at `lastSeq`.
  */
 export function decodeOpBlockPacked(firstIdx: number, n: number, lastSeq: number, data: Uint8Array): Float64Array {
+  // An operation takes at least 4 bytes: a count beyond that is refused before 32 bytes per
+  // claimed operation are allocated for it.
+  if (n * 4 > data.length) throw new Error(`the block of operations at ${firstIdx} claims ${n} operations in ${data.length} bytes`)
   const r = new ByteReader(data)
   const out = new Float64Array(n * 4)
   let last = 0
