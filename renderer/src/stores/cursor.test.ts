@@ -49,9 +49,84 @@ describe('useCursorStore', () => {
     await cursor.goTo(10)
     const before = bridge.calls.length
     await cursor.stepForward()
-    // one request: the state with its transition; the diff is computed here
-    expect(bridge.calls.slice(before)).toEqual([{ name: 'stateAt', args: { session: 's1', seq: 11, pages: 'roots', transition: true } }])
+    // one request: the state with its transition; the diff is computed here. Then the next
+    // step's moment is asked for ahead.
+    await flush()
+    expect(bridge.calls.slice(before)).toEqual([
+      { name: 'stateAt', args: { session: 's1', seq: 11, pages: 'roots', transition: true } },
+      { name: 'stateAt', args: { session: 's1', seq: 12, pages: 'roots', transition: true } },
+    ])
     expect(cursor.current?.seq).toBe(11)
+  })
+
+  it('shows a step from the moment asked for ahead, and asks for the one after', async () => {
+    await openSession()
+    const cursor = useCursorStore()
+    await cursor.goTo(10)
+    await cursor.stepForward()
+    await flush()
+    const n = bridge.calls.length
+    await cursor.stepForward()
+    await flush()
+    expect(cursor.state?.seq).toBe(12)
+    expect(cursor.current?.seq).toBe(12)
+    expect(bridge.calls.slice(n).map((c) => c.args.seq)).toEqual([13])
+    // back: 11 and 10 were shown (kept): what 11 changed is computed from 10, no request but
+    // the one for 9, asked for ahead (what 10 changed is computed from it)
+    const m = bridge.calls.length
+    await cursor.stepBack()
+    await flush()
+    expect(cursor.state?.seq).toBe(11)
+    expect(cursor.changed.has('vcpus')).toBe(false)
+    expect(bridge.calls.slice(m).map((c) => [c.name, c.args.seq])).toEqual([['stateAt', 9]])
+    await cursor.stepBack()
+    await flush()
+    expect(cursor.state?.seq).toBe(10)
+    expect(bridge.calls.slice(m).map((c) => [c.name, c.args.seq])).toEqual([['stateAt', 9], ['stateAt', 8]])
+  })
+
+  it('a step whose moment is still on its way waits for that request, and a jump asks nothing ahead', async () => {
+    await openSession()
+    const cursor = useCursorStore()
+    await cursor.goTo(10)
+    bridge.hold = true
+    const first = cursor.stepForward()
+    await flush()
+    const n = bridge.calls.length // the step's request is n - 1
+    await bridge.releaseInOrder([n - 1])
+    await first
+    await flush() // the request for 12, asked for ahead (n), is held
+    expect(bridge.calls.slice(n).map((c) => c.args.seq)).toEqual([12])
+    const step = cursor.stepForward()
+    await flush()
+    expect(bridge.calls.length).toBe(n + 1)
+    bridge.hold = false
+    await bridge.releaseInOrder([n])
+    await step
+    await flush()
+    expect(cursor.state?.seq).toBe(12)
+    const m = bridge.calls.length
+    await cursor.goTo(50)
+    await flush()
+    expect(bridge.calls.slice(m).filter((c) => c.name === 'stateAt').map((c) => c.args.seq)).toEqual([50])
+  })
+
+  it('does not keep an answer that was an error, nor the moments of a session closed', async () => {
+    await openSession()
+    const cursor = useCursorStore()
+    await cursor.goTo(10)
+    bridge.handlers.stateAt = () => ({ ok: false, error: 'stateAt: the session file is damaged' })
+    await cursor.stepForward()
+    await flush()
+    expect(cursor.error).toBe('stateAt: the session file is damaged')
+    bridge.handlers.stateAt = stateAt
+    await cursor.stepForward() // 12: its ahead answer was the error, forgotten: asked again
+    expect(cursor.state?.seq).toBe(12)
+    expect(cursor.error).toBeNull()
+    cursor.reset()
+    const n = bridge.calls.length
+    await cursor.goTo(12)
+    expect(bridge.calls.slice(n).filter((c) => c.name === 'stateAt').map((c) => c.args.seq)).toEqual([12])
   })
 
   it('clamps to the session: never before 0 nor after the last transition', async () => {
@@ -150,7 +225,9 @@ describe('useCursorStore: which shadow pages it asks for', () => {
     cursor.beginScrub()
     await cursor.goTo(30)
     await cursor.endScrub()
-    expect(stateCalls(n).map((a) => a.pages)).toEqual(['roots', 'roots', 'roots', 'roots'])
+    await flush()
+    // goTo, the step, the moment after it asked for ahead, the scrub and its end
+    expect(stateCalls(n).map((a) => a.pages)).toEqual(['roots', 'roots', 'roots', 'roots', 'roots'])
     expect(cursor.state?.shadow_pages.map((p) => p.sp)).toEqual([1, 9])
     expect(cursor.state?.shadow_pages_total).toBe(5)
   })
@@ -169,12 +246,18 @@ describe('useCursorStore: which shadow pages it asks for', () => {
     expect(cursor.state?.shadow_pages_scope).toBeUndefined()
     expect(cursor.diff).toBe(diffBefore) // the same moment: what changed is kept
     await cursor.stepForward()
-    expect(stateCalls(n).at(-1)).toEqual({ session: 's1', seq: 11, pages: 'all', transition: true })
+    await flush()
+    expect(stateCalls(n).slice(-2)).toEqual([
+      { session: 's1', seq: 11, pages: 'all', transition: true },
+      { session: 's1', seq: 12, pages: 'all', transition: true }, // asked for ahead
+    ])
     release()
     release() // twice is once
     expect(cursor.pageScope).toBe('roots')
-    await cursor.stepForward()
-    expect(stateCalls(n).at(-1)).toMatchObject({ seq: 12, pages: 'roots' })
+    await cursor.stepForward() // the moment asked for ahead lists every page: asked again
+    expect(cursor.state?.shadow_pages_scope).toBe('roots')
+    await flush()
+    expect(stateCalls(n).slice(-2)).toMatchObject([{ seq: 12, pages: 'roots' }, { seq: 13, pages: 'roots' }]) // 13: ahead
   })
 
   it('does not report pages as removed when the scope narrows between two steps', async () => {

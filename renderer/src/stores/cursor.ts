@@ -16,12 +16,17 @@
  * The state lists only the root pages (stateAt `pages: 'roots'`: what the vCPU cards show), a
  * fraction of the whole list, unless a view that shows every shadow page is open (needAllPages:
  * the Shadow pages tab); opening one re-fetches the shown moment with every page.
+ *
+ * Steps are answered ahead: once a step's moment is shown, the next one in the same direction is
+ * asked for (lib/moment-cache.ts keeps the answers, and the moments just shown), so the next
+ * step only renders: the request is made while the user looks at the current moment.
  */
 import { defineStore } from 'pinia'
-import { computed, ref, shallowRef } from 'vue'
-import type { StateDiffEntry, StateView, TransitionRow } from '../../../electron/api/contract'
+import { computed, nextTick, ref, shallowRef } from 'vue'
+import type { LabResult, StateAtResult, StateDiffEntry, StateView, TransitionRow } from '../../../electron/api/contract'
 import { lab } from '../api/lab'
 import { changedPaths } from '../lib/changed-paths'
+import { MomentCache } from '../lib/moment-cache'
 import { shareUnchanged } from '../lib/stable-state'
 import { diffStates } from '../lib/state-diff'
 import { useSessionStore } from './session'
@@ -43,6 +48,9 @@ export interface JumpMirror {
   back(): void
   forward(): void
 }
+
+/** How many answers of stateAt the cursor keeps (the next step's, the moments just shown). */
+const MOMENTS_KEPT = 8
 
 /** Play speeds, in transitions per second. */
 export const PLAY_SPEEDS = [1, 4, 16, 64, 256, 1024] as const
@@ -88,6 +96,10 @@ export const useCursorStore = defineStore('cursor', () => {
   const pageScope = computed<'all' | 'roots'>(() => (pageViewers.value > 0 ? 'all' : 'roots'))
   /** The state a refreshPages is fetching every page of. */
   let refreshing: StateView | null = null
+  /** Answers of stateAt with their transition, by moment: asked for ahead of a step, or shown. */
+  const moments = new MomentCache<LabResult<StateAtResult>>(MOMENTS_KEPT)
+  /** The direction of the last step (+1, -1), 0 after any other move: where to ask ahead. */
+  let stepDirection = 0
 
   function clamp(s: number): number {
     if (!Number.isFinite(s)) return seq.value
@@ -97,7 +109,8 @@ export const useCursorStore = defineStore('cursor', () => {
   /**
    * Fetches the moment `s`; applies it unless a newer answer was applied meanwhile. The state is
    * shown as soon as it arrives; with `detail`, the transition at `s` and what it changed follow
-   * (the change set is computed here when the state before `s` is the one shown, else asked for).
+   * (the change set is computed here when the state before `s` is known: the one shown, a step
+   * forward, or a kept answer, a step back; else it is asked for).
    */
   async function fetchMoment(s: number, detail: boolean): Promise<void> {
     const sid = session.id
@@ -108,18 +121,27 @@ export const useCursorStore = defineStore('cursor', () => {
     // same moment as the cards in every frame (even when playing fast enough to skip diffs)
     const withRow = detail || playing.value
     const prev = state.value
-    const localDiff = detail && prev !== null && prev.seq === s - 1
-    let diffP = detail && s > 0 && !localDiff ? client.diff({ session: sid, a: s - 1, b: s }) : null
-    // the transition comes in the same answer as the state: a step is one request
-    const st = await client.stateAt({ session: sid, seq: s, pages: pageScope.value, ...(withRow ? { transition: true } : {}) })
+    const scope = pageScope.value
+    const before = !detail || s === 0 ? null : prev !== null && prev.seq === s - 1 ? Promise.resolve(prev) : keptState(sid, scope, s - 1)
+    let diffP = detail && s > 0 && !before ? client.diff({ session: sid, a: s - 1, b: s }) : null
+    // the transition comes in the same answer as the state: a step is one request (or none,
+    // when it was asked for ahead)
+    let answer = moments.get(sid, scope, s)
+    if (!answer) {
+      answer = client.stateAt({ session: sid, seq: s, pages: scope, ...(withRow ? { transition: true } : {}) })
+      if (withRow) moments.set(sid, scope, s, answer)
+    }
+    const st = await answer
+    if (!st.ok) moments.delete(sid, scope, s)
     if (session.id !== sid || token <= applied) return
     if (!st.ok) {
       error.value = st.error
       return
     }
-    const local = localDiff && prev ? diffStates(prev, st.value) : null
+    const base = before ? await before : null
+    const local = base ? diffStates(base, st.value) : null
     // the two page lists could not be compared: ask the Node side, which has every page
-    if (localDiff && !local) diffP = client.diff({ session: sid, a: s - 1, b: s })
+    if (before && !local) diffP = client.diff({ session: sid, a: s - 1, b: s })
     // The state, its transition and what it changed are shown together (one render).
     const df = diffP ? await diffP : null
     if (session.id !== sid || token <= applied) return
@@ -130,8 +152,30 @@ export const useCursorStore = defineStore('cursor', () => {
     if (pageScope.value === 'all' && st.value.shadow_pages_scope) void refreshPages()
     if (s === 0) current.value = null
     else if (withRow) current.value = st.value.transition ?? null
+    if (detail && stepDirection !== 0) {
+      // After the render of this moment (asking costs the page ~1 ms it should not wait for).
+      // Backwards, the state before the next moment too: what that moment changed is computed
+      // from it.
+      const dir = stepDirection
+      void nextTick(() => {
+        askAhead(sid, scope, s + dir)
+        if (dir < 0) askAhead(sid, scope, s + 2 * dir)
+      })
+    }
     if (!detail && s !== 0) return
     diff.value = local ?? (df?.ok ? df.value : [])
+  }
+
+  /** The state of a kept answer (null: not kept, or an error). */
+  function keptState(sid: string, scope: 'all' | 'roots', s: number): Promise<StateView | null> | null {
+    const kept = moments.get(sid, scope, s)
+    return kept ? kept.then((r) => (r.ok ? r.value : null)) : null
+  }
+
+  /** Asks for the moment the next step in the same direction will show, unless it is known. */
+  function askAhead(sid: string, scope: 'all' | 'roots', s: number): void {
+    if (session.id !== sid || scope !== pageScope.value || s < 0 || s > last.value || moments.has(sid, scope, s)) return
+    moments.set(sid, scope, s, lab().stateAt({ session: sid, seq: s, pages: scope, transition: true }))
   }
 
   /** Re-fetches the shown moment with every shadow page, if it lists only some. */
@@ -179,7 +223,8 @@ export const useCursorStore = defineStore('cursor', () => {
   }
 
   /** Moves the cursor to `s` (clamped to the session) without a jump (a step, a scrub, play). */
-  function moveTo(s: number): Promise<void> {
+  function moveTo(s: number, direction = 0): Promise<void> {
+    stepDirection = direction
     seq.value = clamp(s)
     notice.value = null
     if (scrubbing.value || (playing.value && speed.value > 16)) {
@@ -276,8 +321,8 @@ export const useCursorStore = defineStore('cursor', () => {
     return fetchMoment(seq.value, true)
   }
 
-  const stepForward = (): Promise<void> => moveTo(seq.value + 1)
-  const stepBack = (): Promise<void> => moveTo(seq.value - 1)
+  const stepForward = (): Promise<void> => moveTo(seq.value + 1, 1)
+  const stepBack = (): Promise<void> => moveTo(seq.value - 1, -1)
   const goToStart = (): Promise<void> => goTo(0)
   const goToEnd = (): Promise<void> => goTo(last.value)
 
@@ -337,6 +382,8 @@ export const useCursorStore = defineStore('cursor', () => {
     if (playing.value) pause()
     issued++
     applied = issued
+    moments.clear()
+    stepDirection = 0
     seq.value = 0
     state.value = null
     current.value = null
