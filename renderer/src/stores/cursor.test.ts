@@ -50,11 +50,12 @@ describe('useCursorStore', () => {
     const before = bridge.calls.length
     await cursor.stepForward()
     // one request: the state with its transition; the diff is computed here. Then the next
-    // step's moment is asked for ahead.
+    // two steps' moments are asked for ahead.
     await flush()
     expect(bridge.calls.slice(before)).toEqual([
       { name: 'stateAt', args: { session: 's1', seq: 11, pages: 'roots', transition: true } },
       { name: 'stateAt', args: { session: 's1', seq: 12, pages: 'roots', transition: true } },
+      { name: 'stateAt', args: { session: 's1', seq: 13, pages: 'roots', transition: true } },
     ])
     expect(cursor.current?.seq).toBe(11)
   })
@@ -70,19 +71,19 @@ describe('useCursorStore', () => {
     await flush()
     expect(cursor.state?.seq).toBe(12)
     expect(cursor.current?.seq).toBe(12)
-    expect(bridge.calls.slice(n).map((c) => c.args.seq)).toEqual([13])
-    // back: 11 and 10 were shown (kept): what 11 changed is computed from 10, no request but
-    // the one for 9, asked for ahead (what 10 changed is computed from it)
+    expect(bridge.calls.slice(n).map((c) => c.args.seq)).toEqual([14])
+    // back: 11 and 10 were shown (kept): what 11 changed is computed from 10; no request but
+    // 9 and 8, asked for ahead (backwards one more: what 9 changed is computed from 8)
     const m = bridge.calls.length
     await cursor.stepBack()
     await flush()
     expect(cursor.state?.seq).toBe(11)
     expect(cursor.changed.has('vcpus')).toBe(false)
-    expect(bridge.calls.slice(m).map((c) => [c.name, c.args.seq])).toEqual([['stateAt', 9]])
+    expect(bridge.calls.slice(m).map((c) => [c.name, c.args.seq])).toEqual([['stateAt', 9], ['stateAt', 8]])
     await cursor.stepBack()
     await flush()
     expect(cursor.state?.seq).toBe(10)
-    expect(bridge.calls.slice(m).map((c) => [c.name, c.args.seq])).toEqual([['stateAt', 9], ['stateAt', 8]])
+    expect(bridge.calls.slice(m).map((c) => [c.name, c.args.seq])).toEqual([['stateAt', 9], ['stateAt', 8], ['stateAt', 7]])
   })
 
   it('a step whose moment is still on its way waits for that request, and a jump asks nothing ahead', async () => {
@@ -95,11 +96,11 @@ describe('useCursorStore', () => {
     const n = bridge.calls.length // the step's request is n - 1
     await bridge.releaseInOrder([n - 1])
     await first
-    await flush() // the request for 12, asked for ahead (n), is held
-    expect(bridge.calls.slice(n).map((c) => c.args.seq)).toEqual([12])
+    await flush() // the requests for 12 (n) and 13, asked for ahead, are held
+    expect(bridge.calls.slice(n).map((c) => c.args.seq)).toEqual([12, 13])
     const step = cursor.stepForward()
     await flush()
-    expect(bridge.calls.length).toBe(n + 1)
+    expect(bridge.calls.length).toBe(n + 2)
     bridge.hold = false
     await bridge.releaseInOrder([n])
     await step
@@ -226,8 +227,8 @@ describe('useCursorStore: which shadow pages it asks for', () => {
     await cursor.goTo(30)
     await cursor.endScrub()
     await flush()
-    // goTo, the step, the moment after it asked for ahead, the scrub and its end
-    expect(stateCalls(n).map((a) => a.pages)).toEqual(['roots', 'roots', 'roots', 'roots', 'roots'])
+    // goTo, the step, the two moments after it asked for ahead, the scrub and its end
+    expect(stateCalls(n).map((a) => a.pages)).toEqual(['roots', 'roots', 'roots', 'roots', 'roots', 'roots'])
     expect(cursor.state?.shadow_pages.map((p) => p.sp)).toEqual([1, 9])
     expect(cursor.state?.shadow_pages_total).toBe(5)
   })
@@ -247,9 +248,10 @@ describe('useCursorStore: which shadow pages it asks for', () => {
     expect(cursor.diff).toBe(diffBefore) // the same moment: what changed is kept
     await cursor.stepForward()
     await flush()
-    expect(stateCalls(n).slice(-2)).toEqual([
+    expect(stateCalls(n).slice(-3)).toEqual([
       { session: 's1', seq: 11, pages: 'all', transition: true },
       { session: 's1', seq: 12, pages: 'all', transition: true }, // asked for ahead
+      { session: 's1', seq: 13, pages: 'all', transition: true },
     ])
     release()
     release() // twice is once
@@ -257,7 +259,7 @@ describe('useCursorStore: which shadow pages it asks for', () => {
     await cursor.stepForward() // the moment asked for ahead lists every page: asked again
     expect(cursor.state?.shadow_pages_scope).toBe('roots')
     await flush()
-    expect(stateCalls(n).slice(-2)).toMatchObject([{ seq: 12, pages: 'roots' }, { seq: 13, pages: 'roots' }]) // 13: ahead
+    expect(stateCalls(n).slice(-3)).toMatchObject([{ seq: 12, pages: 'roots' }, { seq: 13, pages: 'roots' }, { seq: 14, pages: 'roots' }]) // 13, 14: ahead
   })
 
   it('does not report pages as removed when the scope narrows between two steps', async () => {

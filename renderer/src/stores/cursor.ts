@@ -49,8 +49,14 @@ export interface JumpMirror {
   forward(): void
 }
 
-/** How many answers of stateAt the cursor keeps (the next step's, the moments just shown). */
+/** How many answers of stateAt the cursor keeps (the next steps', the moments just shown). */
 const MOMENTS_KEPT = 8
+/**
+ * How many steps ahead the moments are asked for: two, so that steps in quick succession (a key
+ * held down, a fast repeat rate) find their moment answered, not just asked for, when the
+ * request takes longer than showing a step.
+ */
+const STEPS_AHEAD = 2
 
 /** Play speeds, in transitions per second. */
 export const PLAY_SPEEDS = [1, 4, 16, 64, 256, 1024] as const
@@ -154,12 +160,10 @@ export const useCursorStore = defineStore('cursor', () => {
     else if (withRow) current.value = st.value.transition ?? null
     if (detail && stepDirection !== 0) {
       // After the render of this moment (asking costs the page ~1 ms it should not wait for).
-      // Backwards, the state before the next moment too: what that moment changed is computed
-      // from it.
+      // Backwards, one more: what a moment changed is computed from the state before it.
       const dir = stepDirection
       void nextTick(() => {
-        askAhead(sid, scope, s + dir)
-        if (dir < 0) askAhead(sid, scope, s + 2 * dir)
+        for (let k = 1; k <= STEPS_AHEAD + (dir < 0 ? 1 : 0); k++) askAhead(sid, scope, s + k * dir)
       })
     }
     if (!detail && s !== 0) return
