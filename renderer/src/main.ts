@@ -4,18 +4,23 @@ import App from './App.vue'
 import { labPlatform, pendingRequests } from './api/lab'
 import { dropTokenFromAddressBar } from './api/page-token'
 import { appReady, backgroundWork } from './lib/idle'
-import { prefetchBoot } from './lib/prefetch'
-import { parseMoment } from './lib/url-state'
+import { preloadLazyComponents } from './lib/lazy'
+import { bootAnswered, prefetchBoot } from './lib/prefetch'
+import { momentSeqText, parseMoment } from './lib/url-state'
 import './styles/base.css'
 
 // Before the app reads the query (?file=, ?seq=) and starts keeping it in the address bar.
 dropTokenFromAddressBar(window)
-// The catalog and the file the address names, asked for now: they travel during the first render.
-if (labPlatform() === 'web') prefetchBoot(parseMoment(window.location.search).file)
+// The catalog, the file the address names and its first moment, asked for now (lib/prefetch.ts).
+const web = labPlatform() === 'web'
+if (web) prefetchBoot(parseMoment(window.location.search).file, momentSeqText(window.location.search))
 
 const app = createApp(App)
 app.use(createPinia())
-app.mount('#app')
+// Mounted once those have answered (at most 400 ms later), so that the first render shows the
+// session; the desktop app asks for them over IPC after the mount.
+if (web) void bootAnswered(400).then(() => app.mount('#app'))
+else app.mount('#app')
 
 /**
  * The idle signal for end-to-end tests: body[data-lab-idle] is "true" once no request is pending
@@ -34,3 +39,9 @@ function updateIdle(): void {
 }
 document.body.dataset.labIdle = 'false'
 watch([pendingRequests, appReady, backgroundWork], updateIdle, { immediate: true })
+// The panels the first frame does not show are fetched once the app has booted (lib/lazy.ts).
+const stopPreload = watch(appReady, (ready) => {
+  if (!ready) return
+  stopPreload()
+  preloadLazyComponents()
+})

@@ -1,23 +1,63 @@
 /**
  * The first requests of a page, sent before the app mounts (main.ts) so that they travel while
- * the first render runs: the model's catalog and, when the address names a session file, its
- * opening. The boot (App.vue) takes each once: loadCatalog() and session.openFile(). Before,
- * a fresh page sent the catalog after the mount, the opening after the catalog's answer, and
- * the state after that, each waiting for the main thread to finish what it was rendering.
+ * the script is still being evaluated: the model's catalog and, when the address names a session
+ * file, its opening and then its first moment (the address's seq, else 0). The boot takes each
+ * once: loadCatalog(), session.openFile() and the cursor's first fetch. Before, a fresh page sent
+ * the catalog after the mount, the opening after the catalog's answer, and the state after that,
+ * each waiting for the main thread to finish what it was rendering.
+ *
+ * main.ts mounts the app once these have answered (bootAnswered), so that the first render has
+ * the session and its first moment: mounted before, the page rendered and laid out the header
+ * alone, then everything again when the state came.
  */
 import type { LabClient } from '../../../electron/api/contract'
 import { lab } from '../api/lab'
+import { checkSeqText } from './url-state'
 
 type CatalogAnswer = ReturnType<LabClient['catalog']>
 type OpenAnswer = ReturnType<LabClient['openSession']>
+type MomentAnswer = ReturnType<LabClient['stateAt']>
 
 let catalog: CatalogAnswer | null = null
 let opening: { path: string; answer: OpenAnswer } | null = null
+let moment: { session: string; seq: number; answer: MomentAnswer } | null = null
+let answered: Promise<unknown> = Promise.resolve()
 
-/** Sends the catalog request and, for `file`, the opening. */
-export function prefetchBoot(file: string | null): void {
+/**
+ * Sends the catalog request and, for `file`, the opening, then the stateAt of its first moment:
+ * `seqText` (the address's `seq`, as written) when it is a seq of the session, else where the
+ * boot goes instead (url-state.ts checkSeqText), 0 without one.
+ */
+export function prefetchBoot(file: string | null, seqText: string | null = null): void {
   catalog = lab().catalog({})
-  opening = file === null ? null : { path: file, answer: lab().openSession({ path: file }) }
+  opening = null
+  moment = null
+  if (file === null) {
+    answered = catalog
+    return
+  }
+  const answer = lab().openSession({ path: file })
+  opening = { path: file, answer }
+  const first = answer.then((r) => {
+    if (!r.ok) return null
+    const c = seqText === null ? null : checkSeqText(seqText, r.value.transitions, 'seq')
+    const seq = c === null ? 0 : c.ok ? c.seq : c.fallback
+    const m = lab().stateAt({ session: r.value.session, seq, pages: 'roots', transition: true })
+    moment = { session: r.value.session, seq, answer: m }
+    return m
+  })
+  answered = Promise.all([catalog, first])
+}
+
+/** Resolves once the boot's requests have answered, or after `capMs` (whichever is first). */
+export function bootAnswered(capMs: number): Promise<void> {
+  return new Promise<void>((done) => {
+    const timer = setTimeout(done, capMs)
+    void answered.catch(() => undefined).then(() => {
+      clearTimeout(timer)
+      done()
+    })
+  })
 }
 
 /** The catalog request sent at start, once (null: none, or already taken). */
@@ -32,5 +72,13 @@ export function takePrefetchedOpening(path: string): OpenAnswer | null {
   if (opening?.path !== path) return null
   const a = opening.answer
   opening = null
+  return a
+}
+
+/** The first moment's stateAt (root pages, with its transition) sent at start, once, if it is `seq` of `session`. */
+export function takePrefetchedMoment(session: string, seq: number): MomentAnswer | null {
+  if (moment === null || moment.session !== session || moment.seq !== seq) return null
+  const a = moment.answer
+  moment = null
   return a
 }

@@ -27,6 +27,7 @@ import type { LabResult, StateAtResult, StateDiffEntry, StateView, TransitionRow
 import { lab } from '../api/lab'
 import { changedPaths } from '../lib/changed-paths'
 import { MomentCache } from '../lib/moment-cache'
+import { takePrefetchedMoment } from '../lib/prefetch'
 import { shareUnchanged } from '../lib/stable-state'
 import { diffStates } from '../lib/state-diff'
 import { useSessionStore } from './session'
@@ -132,8 +133,9 @@ export const useCursorStore = defineStore('cursor', () => {
     let diffP = detail && s > 0 && !before ? client.diff({ session: sid, a: s - 1, b: s }) : null
     // the transition comes in the same answer as the state: a step is one request (or none,
     // when it was asked for ahead)
-    let answer = moments.get(sid, scope, s)
-    if (!answer) {
+    let answer = moments.get(sid, scope, s) ?? (scope === 'roots' ? takePrefetchedMoment(sid, s) ?? undefined : undefined)
+    if (answer) moments.set(sid, scope, s, answer)
+    else {
       answer = client.stateAt({ session: sid, seq: s, pages: scope, ...(withRow ? { transition: true } : {}) })
       if (withRow) moments.set(sid, scope, s, answer)
     }
