@@ -12,6 +12,34 @@ test('the default session opens and shows its 4 vCPUs', async ({ lab, page }) =>
   await expect(page.getByRole('region', { name: 'vCPU 4', exact: true })).toHaveCount(0)
 })
 
+test('the page asks for the catalog, the session of its address and that moment before the app\'s script has run, once each', async ({ lab, page }) => {
+  const started = await lab.serve.api('startRecording', {
+    source: { type: 'scenario', scenario: 'context-switch', vcpus: 2, steps: 300, seed: 2 }, policy: 'free-obsolete', out: 'boot.rootlab',
+  })
+  expect(started.ok).toBe(true)
+  await expect.poll(async () => {
+    const r = await lab.serve.api<{ open: { path: string; complete: boolean }[] }>('listSessions', {})
+    return r.ok && r.value.open.some((s) => s.path.endsWith('boot.rootlab') && s.complete)
+  }, { timeout: 60_000 }).toBe(true)
+  await page.goto(`${lab.serve.pageUrl('boot.rootlab')}&seq=25`)
+  await expect(page.getByRole('region', { name: 'vCPU 0', exact: true })).toBeVisible()
+  await expect(page.locator('#vcpus-title')).toContainText('at seq 25')
+  // (a string: this project's Node tsconfig has no DOM types)
+  const t = await page.evaluate(`(() => {
+    const asked = (n) => performance.getEntriesByType('resource').filter((e) => e.name.endsWith('/api/' + n)).map((e) => e.startTime)
+    return { app: performance.getEntriesByName('rootlab:app-evaluated')[0]?.startTime ?? null, catalog: asked('catalog'), open: asked('openSession'), state: asked('stateAt') }
+  })()`) as { app: number | null; catalog: number[]; open: number[]; state: number[] }
+  expect(t.app).not.toBeNull()
+  // boot.ts (the built page's first script) sent them; the app took those answers
+  expect(t.catalog).toHaveLength(1)
+  expect(t.open).toHaveLength(1)
+  expect(t.catalog[0]).toBeLessThan(t.app!)
+  expect(t.open[0]).toBeLessThan(t.app!)
+  // the first moment shown is the one asked for after the opening (before or after the app's
+  // script ran: it waits for the opening's answer); later stateAt requests are the steps ahead
+  expect(t.state.length).toBeGreaterThanOrEqual(1)
+})
+
 test('a recording started from the UI shows progress and opens when done', async ({ lab, page }) => {
   // A session long enough that re-recording it takes a visible moment.
   const started = await lab.serve.api<{ recording: string; out: string }>('startRecording', {

@@ -5,15 +5,18 @@ import { labPlatform, pendingRequests } from './api/lab'
 import { dropTokenFromAddressBar } from './api/page-token'
 import { appReady, backgroundWork } from './lib/idle'
 import { preloadLazyComponents } from './lib/lazy'
-import { bootAnswered, prefetchBoot } from './lib/prefetch'
+import { bootAnswered, bootPrefetched, prefetchBoot } from './lib/prefetch'
 import { momentSeqText, parseMoment } from './lib/url-state'
+import { lab } from './api/lab'
 import './styles/base.css'
 
-// Before the app reads the query (?file=, ?seq=) and starts keeping it in the address bar.
+// Every module of the app has been evaluated: what boot.ts sent must have left before (e2e).
+performance.mark('rootlab:app-evaluated')
+// boot.ts did both already in a built page (it runs first); in the dev server, now. The token
+// goes before the app reads the query (?file=, ?seq=) and starts keeping it in the address bar.
 dropTokenFromAddressBar(window)
-// The catalog, the file the address names and its first moment, asked for now (lib/prefetch.ts).
 const web = labPlatform() === 'web'
-if (web) prefetchBoot(parseMoment(window.location.search).file, momentSeqText(window.location.search))
+if (web && !bootPrefetched()) prefetchBoot(lab(), parseMoment(window.location.search).file, momentSeqText(window.location.search))
 
 const app = createApp(App)
 app.use(createPinia())

@@ -1,17 +1,19 @@
 /**
- * The first requests of a page, sent before the app mounts (main.ts) so that they travel while
- * the script is still being evaluated: the model's catalog and, when the address names a session
- * file, its opening and then its first moment (the address's seq, else 0). The boot takes each
- * once: loadCatalog(), session.openFile() and the cursor's first fetch. Before, a fresh page sent
- * the catalog after the mount, the opening after the catalog's answer, and the state after that,
- * each waiting for the main thread to finish what it was rendering.
+ * The first requests of a page in a browser, sent by boot.ts (a small script the page runs
+ * before the app's, so that they travel while the app's script is still being evaluated): the
+ * model's catalog and, when the address names a session file, its opening and then its first
+ * moment (the address's seq, else 0). The boot takes each once: loadCatalog(),
+ * session.openFile() and the cursor's first fetch. Before, a fresh page sent the catalog after
+ * the mount, the opening after the catalog's answer, and the state after that, each waiting for
+ * the main thread to finish what it was rendering.
  *
  * main.ts mounts the app once these have answered (bootAnswered), so that the first render has
  * the session and its first moment: mounted before, the page rendered and laid out the header
  * alone, then everything again when the state came.
+ *
+ * No Vue here, nor anything that imports it: boot.ts must not wait for the framework's code.
  */
 import type { LabClient } from '../../../electron/api/contract'
-import { lab } from '../api/lab'
 import { checkSeqText } from './url-state'
 
 type CatalogAnswer = ReturnType<LabClient['catalog']>
@@ -21,39 +23,45 @@ type MomentAnswer = ReturnType<LabClient['stateAt']>
 let catalog: CatalogAnswer | null = null
 let opening: { path: string; answer: OpenAnswer } | null = null
 let moment: { session: string; seq: number; answer: MomentAnswer } | null = null
-let answered: Promise<unknown> = Promise.resolve()
+let answered: Promise<unknown> | null = null
 
 /**
  * Sends the catalog request and, for `file`, the opening, then the stateAt of its first moment:
  * `seqText` (the address's `seq`, as written) when it is a seq of the session, else where the
  * boot goes instead (url-state.ts checkSeqText), 0 without one.
  */
-export function prefetchBoot(file: string | null, seqText: string | null = null): void {
-  catalog = lab().catalog({})
+export function prefetchBoot(client: LabClient, file: string | null, seqText: string | null = null): void {
+  catalog = client.catalog({})
   opening = null
   moment = null
   if (file === null) {
     answered = catalog
     return
   }
-  const answer = lab().openSession({ path: file })
+  const answer = client.openSession({ path: file })
   opening = { path: file, answer }
   const first = answer.then((r) => {
     if (!r.ok) return null
     const c = seqText === null ? null : checkSeqText(seqText, r.value.transitions, 'seq')
     const seq = c === null ? 0 : c.ok ? c.seq : c.fallback
-    const m = lab().stateAt({ session: r.value.session, seq, pages: 'roots', transition: true })
+    const m = client.stateAt({ session: r.value.session, seq, pages: 'roots', transition: true })
     moment = { session: r.value.session, seq, answer: m }
     return m
   })
   answered = Promise.all([catalog, first])
 }
 
+/** True once prefetchBoot has run (boot.ts did, or main.ts must). */
+export function bootPrefetched(): boolean {
+  return answered !== null
+}
+
 /** Resolves once the boot's requests have answered, or after `capMs` (whichever is first). */
 export function bootAnswered(capMs: number): Promise<void> {
+  const pending = answered ?? Promise.resolve()
   return new Promise<void>((done) => {
     const timer = setTimeout(done, capMs)
-    void answered.catch(() => undefined).then(() => {
+    void pending.catch(() => undefined).then(() => {
       clearTimeout(timer)
       done()
     })

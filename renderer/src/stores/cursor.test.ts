@@ -1,6 +1,8 @@
 import { createPinia, setActivePinia } from 'pinia'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { installBridge, pendingRequests, setLab } from '../api/lab'
+import { createClient } from '../api/client'
+import { prefetchBoot, takePrefetchedMoment } from '../lib/prefetch'
 import { fakeBridge, flush, type FakeBridge } from '../test-support'
 import { useCursorStore } from './cursor'
 import { useSessionStore } from './session'
@@ -110,6 +112,20 @@ describe('useCursorStore', () => {
     await cursor.goTo(50)
     await flush()
     expect(bridge.calls.slice(m).filter((c) => c.name === 'stateAt').map((c) => c.args.seq)).toEqual([50])
+  })
+
+  it('shows the first moment from the request the page sent at boot (lib/prefetch.ts), without asking again', async () => {
+    bridge.handlers.openSession = () => INFO
+    prefetchBoot(createClient(bridge), '/tmp/a.rootlab', '7')
+    await flush()
+    expect(bridge.calls.map((c) => [c.name, c.args.seq])).toEqual([['catalog', undefined], ['openSession', undefined], ['stateAt', 7]])
+    await useSessionStore().openFile('/tmp/a.rootlab')
+    const cursor = useCursorStore()
+    await cursor.goTo(7)
+    expect(cursor.state?.seq).toBe(7)
+    expect(bridge.calls.filter((c) => c.name === 'openSession' || (c.name === 'stateAt' && c.args.seq === 7))).toHaveLength(2)
+    // taken once: it is the cursor's now (its moments), not the boot's
+    expect(takePrefetchedMoment('s1', 7)).toBeNull()
   })
 
   it('does not keep an answer that was an error, nor the moments of a session closed', async () => {
