@@ -96,8 +96,18 @@ const recordSource = v.variant('type', [
 export const LAB_REQUESTS = {
   /** Sessions open in this process, most recent first, and the recently opened files. */
   listSessions: v.object({}),
-  /** Opens a session file (read-only unless it is being recorded by this process). */
-  openSession: v.object({ path }),
+  /**
+   * Opens a session file (read-only unless it is being recorded by this process). With `at`, the
+   * answer also carries the state at `at.seq` as stateAt gives it with `pages` and `transition`
+   * (null when the session has no such seq): a page that opens a file at a moment needs one
+   * request, not two in a row.
+   */
+  openSession: v.object({
+    path,
+    at: v.optional(v.object({
+      seq, pages: v.optional(v.picklist(['all', 'roots', 'none'] as const)), transition: v.optional(v.boolean()),
+    })),
+  }),
   /** Opens (recording it first if needed) the embedded default session. */
   openDefaultSession: v.object({}),
   closeSession: v.object({ session: sessionId }),
@@ -282,6 +292,9 @@ export interface StateDiffEntry {
 /** stateAt's answer: the state, and with `transition: true` the transition at that seq too. */
 export type StateAtResult = StateView & { transition?: TransitionRow | null }
 
+/** openSession's answer: the session, and with `at` its state there (null: no such seq). */
+export type OpenedSession = SessionInfo & { at?: StateAtResult | null }
+
 export interface RecordingStarted {
   recording: string
   out: string
@@ -290,7 +303,7 @@ export interface RecordingStarted {
 /** Result types, one per request. */
 export interface LabResults {
   listSessions: { open: SessionInfo[]; recent: string[] }
-  openSession: SessionInfo
+  openSession: OpenedSession
   openDefaultSession: SessionInfo
   closeSession: null
   sessionInfo: SessionInfo

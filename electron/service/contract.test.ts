@@ -195,6 +195,19 @@ describe.each([
     expect(value('stateAt', await fx.api.call('stateAt', { session: info.session, seq: 0, transition: true })).transition).toBeNull()
   })
 
+  it('opens a session with its state at a seq in one answer (openSession `at`), null past the end', async () => {
+    const info = value('openDefaultSession', await fx.api.call('openDefaultSession', {}))
+    const at = { seq: 152, pages: 'roots', transition: true } as const
+    const opened = value('openSession', await fx.api.call('openSession', { path: info.path, at }))
+    expect(opened.session).toBe(info.session)
+    expect(opened.at).toEqual(value('stateAt', await fx.api.call('stateAt', { session: info.session, ...at })))
+    const { at: _at, ...plain } = opened
+    expect(plain).toEqual(value('openSession', await fx.api.call('openSession', { path: info.path })))
+    const past = value('openSession', await fx.api.call('openSession', { path: info.path, at: { seq: info.transitions + 1 } }))
+    expect(past.at).toBeNull()
+    expect(error(await fx.api.call('openSession', { path: info.path, at: { seq: -1 } }))).toMatch(/^openSession: at\.seq: /)
+  })
+
   it('answers lanes for a seq range: every vCPU with its four slot lanes, and refuses a bad range', async () => {
     const info = value('openDefaultSession', await fx.api.call('openDefaultSession', {}))
     const r = value('lanes', await fx.api.call('lanes', { session: info.session, from: 0, to: info.transitions, columns: 800 }))

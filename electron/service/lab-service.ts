@@ -18,7 +18,7 @@ import { basename, dirname, join, resolve } from 'node:path'
 import {
   isLabRequestName, validateArgs,
   type LabArgs, type LabEventName, type LabEvents, type LabRequestName, type LabResult, type LabResults,
-  type SessionInfo,
+  type SessionInfo, type StateAtResult,
 } from '../api/contract'
 import { DEFAULT_SESSION_POLICY, DEFAULT_SESSION_SOURCE, defaultSessionPath } from './default-session'
 import { fail, LabError, ok } from './errors'
@@ -259,9 +259,21 @@ export function createLabService(opts: LabServiceOptions): LabService {
 
   const watchSearches = createWatchSearches((e, p) => emit(e, p))
 
+  /** stateAt's answer (also openSession's `at`). */
+  const stateOf = (s: OpenSession, a: { seq: number; pages?: 'all' | 'roots' | 'none'; transition?: boolean }): StateAtResult => {
+    const h = s.handle
+    const view = h.view(a.seq, { pages: a.pages ?? 'all' })
+    if (!a.transition) return view
+    return { ...view, transition: a.seq > 0 ? h.transitions({ from: a.seq, to: a.seq, limit: 1 })[0] ?? null : null }
+  }
+
   const handlers: { [K in LabRequestName]: (a: LabArgs<K>) => LabResults[K] | Promise<LabResults[K]> } = {
     listSessions: () => ({ open: [...sessions.values()].reverse().map(infoOf), recent: recent.list() }),
-    openSession: (a) => openPath(readable(a.path)),
+    openSession: (a) => {
+      const info = openPath(readable(a.path))
+      if (!a.at) return info
+      return { ...info, at: a.at.seq <= info.transitions ? stateOf(get(info.session), a.at) : null }
+    },
     openDefaultSession: () => {
       pendingDefault ??= openDefault().finally(() => (pendingDefault = undefined))
       return pendingDefault
@@ -274,12 +286,7 @@ export function createLabService(opts: LabServiceOptions): LabService {
       return null
     },
     sessionInfo: (a) => infoOf(get(a.session)),
-    stateAt: (a) => {
-      const h = get(a.session).handle
-      const view = h.view(a.seq, { pages: a.pages ?? 'all' })
-      if (!a.transition) return view
-      return { ...view, transition: a.seq > 0 ? h.transitions({ from: a.seq, to: a.seq, limit: 1 })[0] ?? null : null }
-    },
+    stateAt: (a) => stateOf(get(a.session), a),
     transitions: (a) => get(a.session).handle.transitions({
       from: a.from, to: a.to, kinds: a.kinds, vcpu: a.vcpu, sp: a.sp, limit: a.limit ?? 500,
     }),

@@ -1,8 +1,8 @@
 /**
  * The first requests of a page in a browser, sent by boot.ts (a small script the page runs
  * before the app's, so that they travel while the app's script is still being evaluated): the
- * model's catalog and, when the address names a session file, its opening and then its first
- * moment (the address's seq, else 0). The boot takes each once: loadCatalog(),
+ * model's catalog and, when the address names a session file, its opening with its first moment
+ * (the address's seq, else 0: openSession's `at`, one request). The boot takes each once: loadCatalog(),
  * session.openFile() and the cursor's first fetch. Before, a fresh page sent the catalog after
  * the mount, the opening after the catalog's answer, and the state after that, each waiting for
  * the main thread to finish what it was rendering.
@@ -14,7 +14,7 @@
  * No Vue here, nor anything that imports it: boot.ts must not wait for the framework's code.
  */
 import type { LabClient } from '../../../electron/api/contract'
-import { checkSeqText } from './url-state'
+import { checkSeqText, parseMoment } from './url-state'
 
 type CatalogAnswer = ReturnType<LabClient['catalog']>
 type OpenAnswer = ReturnType<LabClient['openSession']>
@@ -26,9 +26,10 @@ let moment: { session: string; seq: number; answer: MomentAnswer } | null = null
 let answered: Promise<unknown> | null = null
 
 /**
- * Sends the catalog request and, for `file`, the opening, then the stateAt of its first moment:
+ * Sends the catalog request and, for `file`, the opening with the state of its first moment:
  * `seqText` (the address's `seq`, as written) when it is a seq of the session, else where the
- * boot goes instead (url-state.ts checkSeqText), 0 without one.
+ * boot goes instead (url-state.ts checkSeqText), 0 without one. A seq the opening cannot be
+ * asked for at once (`end`, `1,000`, past the end) is asked for once its answer says where.
  */
 export function prefetchBoot(client: LabClient, file: string | null, seqText: string | null = null): void {
   catalog = client.catalog({})
@@ -38,14 +39,22 @@ export function prefetchBoot(client: LabClient, file: string | null, seqText: st
     answered = catalog
     return
   }
-  const answer = client.openSession({ path: file })
-  opening = { path: file, answer }
+  const plain = seqText === null ? 0 : parseMoment(`?seq=${encodeURIComponent(seqText)}`).seq
+  const answer = client.openSession({ path: file, ...(plain === null ? {} : { at: { seq: plain, pages: 'roots', transition: true } }) })
+  // the session store keeps the session's info, not the moment that came with it
+  opening = { path: file, answer: answer.then((r) => (r.ok ? { ok: true as const, value: withoutMoment(r.value) } : r)) }
   const first = answer.then((r) => {
     if (!r.ok) return null
+    const session = r.value.session
+    if (plain !== null && r.value.at) {
+      const m: MomentAnswer = Promise.resolve({ ok: true, value: r.value.at })
+      moment = { session, seq: plain, answer: m }
+      return m
+    }
     const c = seqText === null ? null : checkSeqText(seqText, r.value.transitions, 'seq')
     const seq = c === null ? 0 : c.ok ? c.seq : c.fallback
-    const m = client.stateAt({ session: r.value.session, seq, pages: 'roots', transition: true })
-    moment = { session: r.value.session, seq, answer: m }
+    const m = client.stateAt({ session, seq, pages: 'roots', transition: true })
+    moment = { session, seq, answer: m }
     return m
   })
   answered = Promise.all([catalog, first])
@@ -54,6 +63,12 @@ export function prefetchBoot(client: LabClient, file: string | null, seqText: st
 /** True once prefetchBoot has run (boot.ts did, or main.ts must). */
 export function bootPrefetched(): boolean {
   return answered !== null
+}
+
+/** An opened session's info without the moment openSession's `at` added. */
+function withoutMoment<T extends { at?: unknown }>(opened: T): Omit<T, 'at'> {
+  const { at: _moment, ...info } = opened
+  return info
 }
 
 /** Resolves once the boot's requests have answered, or after `capMs` (whichever is first). */

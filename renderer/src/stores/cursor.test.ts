@@ -114,18 +114,31 @@ describe('useCursorStore', () => {
     expect(bridge.calls.slice(m).filter((c) => c.name === 'stateAt').map((c) => c.args.seq)).toEqual([50])
   })
 
-  it('shows the first moment from the request the page sent at boot (lib/prefetch.ts), without asking again', async () => {
-    bridge.handlers.openSession = () => INFO
+  it('shows the first moment from the opening the page sent at boot (lib/prefetch.ts), without asking again', async () => {
+    bridge.handlers.openSession = (a) => ({ ...INFO, ...(a.at ? { at: stateAt(a.at as Record<string, unknown>) } : {}) })
     prefetchBoot(createClient(bridge), '/tmp/a.rootlab', '7')
     await flush()
-    expect(bridge.calls.map((c) => [c.name, c.args.seq])).toEqual([['catalog', undefined], ['openSession', undefined], ['stateAt', 7]])
-    await useSessionStore().openFile('/tmp/a.rootlab')
+    // one request for the session and its moment: openSession's `at`
+    expect(bridge.calls.map((c) => c.name)).toEqual(['catalog', 'openSession'])
+    expect(bridge.calls[1]!.args).toEqual({ path: '/tmp/a.rootlab', at: { seq: 7, pages: 'roots', transition: true } })
+    const info = await useSessionStore().openFile('/tmp/a.rootlab')
+    expect(info).not.toHaveProperty('at') // the store keeps the session, not the moment
     const cursor = useCursorStore()
     await cursor.goTo(7)
     expect(cursor.state?.seq).toBe(7)
-    expect(bridge.calls.filter((c) => c.name === 'openSession' || (c.name === 'stateAt' && c.args.seq === 7))).toHaveLength(2)
+    expect(cursor.current?.seq).toBe(7)
+    expect(bridge.calls.filter((c) => c.name === 'openSession' || (c.name === 'stateAt' && c.args.seq === 7))).toHaveLength(1)
     // taken once: it is the cursor's now (its moments), not the boot's
     expect(takePrefetchedMoment('s1', 7)).toBeNull()
+  })
+
+  it('asks for a first moment written as "end" once the opening says where that is', async () => {
+    bridge.handlers.openSession = () => INFO
+    prefetchBoot(createClient(bridge), '/tmp/a.rootlab', 'end')
+    await flush()
+    expect(bridge.calls.map((c) => [c.name, c.args.seq])).toEqual([['catalog', undefined], ['openSession', undefined], ['stateAt', 100]])
+    expect(bridge.calls[1]!.args).toEqual({ path: '/tmp/a.rootlab' })
+    expect(takePrefetchedMoment('s1', 100)).not.toBeNull()
   })
 
   it('does not keep an answer that was an error, nor the moments of a session closed', async () => {
