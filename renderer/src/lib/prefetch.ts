@@ -2,10 +2,10 @@
  * The first requests of a page in a browser, sent by boot.ts (a small script the page runs
  * before the app's, so that they travel while the app's script is still being evaluated): the
  * model's catalog and, when the address names a session file, its opening with its first moment
- * (the address's seq, else 0: openSession's `at`, one request). The boot takes each once: loadCatalog(),
- * session.openFile() and the cursor's first fetch. Before, a fresh page sent the catalog after
- * the mount, the opening after the catalog's answer, and the state after that, each waiting for
- * the main thread to finish what it was rendering.
+ * (the address's seq, else 0: openSession's `at`, one request). The boot takes each once:
+ * loadCatalog(), session.openFile() and the cursor's first fetch. Before, a fresh page sent the
+ * catalog after the mount, the opening after the catalog's answer, and the state after that,
+ * each waiting for the main thread to finish what it was rendering.
  *
  * main.ts mounts the app once these have answered (bootAnswered), so that the first render has
  * the session and its first moment: mounted before, the page rendered and laid out the header
@@ -98,7 +98,7 @@ export function takePrefetchedOpening(path: string): OpenAnswer | null {
   return a
 }
 
-/** The first moment's stateAt (root pages, with its transition) sent at start, once, if it is `seq` of `session`. */
+/** The first moment's state (root pages, with its transition) asked for at start, once, if it is `seq` of `session`. */
 export function takePrefetchedMoment(session: string, seq: number): MomentAnswer | null {
   if (moment === null || moment.session !== session || moment.seq !== seq) return null
   const a = moment.answer

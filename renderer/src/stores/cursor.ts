@@ -17,8 +17,8 @@
  * fraction of the whole list, unless a view that shows every shadow page is open (needAllPages:
  * the Shadow pages tab); opening one re-fetches the shown moment with every page.
  *
- * Steps are answered ahead: once a step's moment is shown, the next one in the same direction is
- * asked for (lib/moment-cache.ts keeps the answers, and the moments just shown), so the next
+ * Steps are answered ahead: once a step's moment is shown, the next two in the same direction
+ * are asked for (lib/moment-cache.ts keeps the answers, and the moments just shown), so the next
  * step only renders: the request is made while the user looks at the current moment.
  */
 import { defineStore } from 'pinia'
