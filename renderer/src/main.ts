@@ -1,13 +1,12 @@
 import { createPinia } from 'pinia'
 import { createApp, nextTick, watch } from 'vue'
 import App from './App.vue'
-import { labPlatform, pendingRequests } from './api/lab'
+import { lab, labPlatform, pendingRequests } from './api/lab'
 import { dropTokenFromAddressBar } from './api/page-token'
 import { appReady, backgroundWork } from './lib/idle'
 import { preloadLazyComponents } from './lib/lazy'
 import { bootAnswered, bootPrefetched, prefetchBoot } from './lib/prefetch'
 import { momentSeqText, parseMoment } from './lib/url-state'
-import { lab } from './api/lab'
 import './styles/base.css'
 
 // Every module of the app has been evaluated: what boot.ts sent must have left before (e2e).
