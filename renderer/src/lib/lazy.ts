@@ -1,7 +1,7 @@
 /**
- * Components the first frame does not show (the bottom panel's other tabs, the new-session
- * dialog): each in a chunk of its own, so the page's first script is smaller, and fetched once
- * the page is idle after booting, so that opening one does not wait for it.
+ * Components the first frame does not show (the bottom panel's tabs other than the log): each in
+ * a chunk of its own, so the page's first script is smaller, and fetched once the page is idle
+ * after booting, so that opening one does not wait for it.
  *
  * A chunk on its way counts as background work (lib/idle.ts): the page is not "idle" while a
  * panel it is about to show has not arrived.
@@ -28,7 +28,8 @@ export function lazyComponent(load: () => Promise<{ default: Component }>): Comp
 /** Fetches every lazy component's chunk when the browser is next idle. */
 export function preloadLazyComponents(): void {
   const run = (): void => {
-    for (const load of loaders) void load().catch(() => undefined) // shown again on first use
+    // a chunk that fails here is fetched again (and its error shown) when its tab is opened
+    for (const load of loaders) void load().catch(() => undefined)
   }
   if (typeof requestIdleCallback === 'function') requestIdleCallback(run, { timeout: 1000 })
   else setTimeout(run, 100)
