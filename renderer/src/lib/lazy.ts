@@ -28,7 +28,7 @@ export function lazyComponent(load: () => Promise<{ default: Component }>): Comp
 /** Fetches every lazy component's chunk when the browser is next idle. */
 export function preloadLazyComponents(): void {
   const run = (): void => {
-    // a chunk that fails here is fetched again (and its error shown) when its tab is opened
+    // a failure is not reported here: opening the tab loads the chunk, and reports it, itself
     for (const load of loaders) void load().catch(() => undefined)
   }
   if (typeof requestIdleCallback === 'function') requestIdleCallback(run, { timeout: 1000 })
