@@ -5,6 +5,7 @@
  * progress "Recording progress").
  */
 import { expect, test } from './helpers/lab'
+import { recordChurn } from './helpers/views'
 
 test('the default session opens and shows its 4 vCPUs', async ({ lab, page }) => {
   await lab.open()
@@ -13,14 +14,7 @@ test('the default session opens and shows its 4 vCPUs', async ({ lab, page }) =>
 })
 
 test('the page asks for the catalog and the session of its address with that moment before the app\'s script has run, once each', async ({ lab, page }) => {
-  const started = await lab.serve.api('startRecording', {
-    source: { type: 'scenario', scenario: 'context-switch', vcpus: 2, steps: 300, seed: 2 }, policy: 'free-obsolete', out: 'boot.rootlab',
-  })
-  expect(started.ok).toBe(true)
-  await expect.poll(async () => {
-    const r = await lab.serve.api<{ open: { path: string; complete: boolean }[] }>('listSessions', {})
-    return r.ok && r.value.open.some((s) => s.path.endsWith('boot.rootlab') && s.complete)
-  }, { timeout: 60_000 }).toBe(true)
+  await recordChurn(lab.serve, 'free-obsolete', 'boot.rootlab', 300)
   await page.goto(`${lab.serve.pageUrl('boot.rootlab')}&seq=25`)
   await expect(page.getByRole('region', { name: 'vCPU 0', exact: true })).toBeVisible()
   await expect(page.locator('#vcpus-title')).toContainText('at seq 25')

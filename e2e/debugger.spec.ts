@@ -7,7 +7,8 @@ import { writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import AxeBuilder from '@axe-core/playwright'
 import type { Locator, Page } from '@playwright/test'
-import { expect, test, waitForIdle, type LabServe } from './helpers/lab'
+import { expect, test, waitForIdle } from './helpers/lab'
+import { recordChurn } from './helpers/views'
 
 const SHOTS = resolve(import.meta.dirname, '..', 'docs', 'screenshots')
 
@@ -31,19 +32,6 @@ const field = (page: Page, name: string): Locator =>
 /** The root slots (in the vCPU cards) that hold shadow page `sp`. */
 const slotsHolding = (page: Page, sp: string): Locator => page.locator(`section[aria-label^="vCPU "] [role=group][data-sp="${sp}"]`)
 const invalidBadge = (l: Locator): Locator => l.locator('.badge', { hasText: /^invalid$/ })
-
-/** Records a session through the API and waits until it is complete; returns its file name. */
-async function record(serve: LabServe, policy: string, out: string): Promise<string> {
-  const started = await serve.api('startRecording', {
-    source: { type: 'scenario', scenario: 'process-churn', vcpus: 4, steps: 2000, seed: 1 }, policy, out,
-  })
-  expect(started.ok, JSON.stringify(started)).toBe(true)
-  await expect.poll(async () => {
-    const r = await serve.api<{ open: { path: string; complete: boolean }[] }>('listSessions', {})
-    return r.ok && r.value.open.some((s) => s.path.endsWith(out) && s.complete)
-  }, { timeout: 60_000 }).toBe(true)
-  return out
-}
 
 test('the default session opens and shows every vCPU with its four root slots', async ({ lab, page }) => {
   await lab.open()
@@ -89,7 +77,7 @@ test('"Next root zap" moves to a root zap and the zapped root\'s slot shows it i
 })
 
 test('a free-obsolete-buggy session\'s first finding leads to the zombie prev root', async ({ lab, page }) => {
-  const file = await record(lab.serve, 'free-obsolete-buggy', 'buggy.rootlab')
+  const file = await recordChurn(lab.serve, 'free-obsolete-buggy', 'buggy.rootlab')
   await lab.open({ file })
   await expect(page.getByRole('banner', { name: 'Session' })).toContainText('free-obsolete-buggy')
   await click(page, 'Next finding')
