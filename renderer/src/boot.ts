@@ -9,7 +9,6 @@
 import { createClient, httpBridge } from './api/client'
 import { dropTokenFromAddressBar } from './api/page-token'
 import { prefetchBoot } from './lib/prefetch'
-import { momentSeqText, parseMoment } from './lib/url-state'
 
 dropTokenFromAddressBar(window)
-if (!('lab' in window)) prefetchBoot(createClient(httpBridge()), parseMoment(window.location.search).file, momentSeqText(window.location.search))
+if (!('lab' in window)) prefetchBoot(createClient(httpBridge()), window.location.search)

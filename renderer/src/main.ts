@@ -6,7 +6,6 @@ import { dropTokenFromAddressBar } from './api/page-token'
 import { appReady, backgroundWork } from './lib/idle'
 import { preloadLazyComponents } from './lib/lazy'
 import { bootAnswered, bootPrefetched, prefetchBoot } from './lib/prefetch'
-import { momentSeqText, parseMoment } from './lib/url-state'
 import './styles/base.css'
 
 // Every module of the app has been evaluated: what boot.ts sent must have left before (e2e).
@@ -15,7 +14,7 @@ performance.mark('rootlab:app-evaluated')
 // goes before the app reads the query (?file=, ?seq=) and starts keeping it in the address bar.
 dropTokenFromAddressBar(window)
 const web = labPlatform() === 'web'
-if (web && !bootPrefetched()) prefetchBoot(lab(), parseMoment(window.location.search).file, momentSeqText(window.location.search))
+if (web && !bootPrefetched()) prefetchBoot(lab(), window.location.search)
 
 const app = createApp(App)
 app.use(createPinia())

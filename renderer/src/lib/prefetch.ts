@@ -14,7 +14,7 @@
  * No Vue here, nor anything that imports it: boot.ts must not wait for the framework's code.
  */
 import type { LabClient } from '../../../electron/api/contract'
-import { checkSeqText, parseMoment } from './url-state'
+import { checkSeqText, momentSeqText, parseMoment } from './url-state'
 
 type CatalogAnswer = ReturnType<LabClient['catalog']>
 type OpenAnswer = ReturnType<LabClient['openSession']>
@@ -26,12 +26,15 @@ let moment: { session: string; seq: number; answer: MomentAnswer } | null = null
 let answered: Promise<unknown> | null = null
 
 /**
- * Sends the catalog request and, for `file`, the opening with the state of its first moment:
- * `seqText` (the address's `seq`, as written) when it is a seq of the session, else where the
- * boot goes instead (url-state.ts checkSeqText), 0 without one. A seq the opening cannot be
- * asked for at once (`end`, `1,000`, past the end) is asked for once its answer says where.
+ * Sends the catalog request and, for the file the address's query (`search`) names, the opening
+ * with the state of its first moment: the address's `seq` when it is a seq of the session, else
+ * where the boot goes instead (url-state.ts checkSeqText), 0 without one. A seq the opening
+ * cannot be asked for at once (`end`, `1,000`, past the end) is asked for once its answer says
+ * where.
  */
-export function prefetchBoot(client: LabClient, file: string | null, seqText: string | null = null): void {
+export function prefetchBoot(client: LabClient, search: string): void {
+  const { file, seq: plainSeq } = parseMoment(search)
+  const seqText = momentSeqText(search)
   catalog = client.catalog({})
   opening = null
   moment = null
@@ -39,7 +42,7 @@ export function prefetchBoot(client: LabClient, file: string | null, seqText: st
     answered = catalog
     return
   }
-  const plain = seqText === null ? 0 : parseMoment(`?seq=${encodeURIComponent(seqText)}`).seq
+  const plain = seqText === null ? 0 : plainSeq
   const answer = client.openSession({ path: file, ...(plain === null ? {} : { at: { seq: plain, pages: 'roots', transition: true } }) })
   // the session store keeps the session's info, not the moment that came with it
   opening = { path: file, answer: answer.then((r) => (r.ok ? { ok: true as const, value: withoutMoment(r.value) } : r)) }

@@ -116,7 +116,7 @@ describe('useCursorStore', () => {
 
   it('shows the first moment from the opening the page sent at boot (lib/prefetch.ts), without asking again', async () => {
     bridge.handlers.openSession = (a) => ({ ...INFO, ...(a.at ? { at: stateAt(a.at as Record<string, unknown>) } : {}) })
-    prefetchBoot(createClient(bridge), '/tmp/a.rootlab', '7')
+    prefetchBoot(createClient(bridge), '?file=%2Ftmp%2Fa.rootlab&seq=7')
     await flush()
     // one request for the session and its moment: openSession's `at`
     expect(bridge.calls.map((c) => c.name)).toEqual(['catalog', 'openSession'])
@@ -134,7 +134,7 @@ describe('useCursorStore', () => {
 
   it('asks for a first moment written as "end" once the opening says where that is', async () => {
     bridge.handlers.openSession = () => INFO
-    prefetchBoot(createClient(bridge), '/tmp/a.rootlab', 'end')
+    prefetchBoot(createClient(bridge), '?file=%2Ftmp%2Fa.rootlab&seq=end')
     await flush()
     expect(bridge.calls.map((c) => [c.name, c.args.seq])).toEqual([['catalog', undefined], ['openSession', undefined], ['stateAt', 100]])
     expect(bridge.calls[1]!.args).toEqual({ path: '/tmp/a.rootlab' })
