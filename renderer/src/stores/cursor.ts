@@ -133,11 +133,12 @@ export const useCursorStore = defineStore('cursor', () => {
     let diffP = detail && s > 0 && !before ? client.diff({ session: sid, a: s - 1, b: s }) : null
     // the transition comes in the same answer as the state: a step is one request (or none,
     // when it was asked for ahead)
-    let answer = moments.get(sid, scope, s) ?? (scope === 'roots' ? takePrefetchedMoment(sid, s) ?? undefined : undefined)
-    if (answer) moments.set(sid, scope, s, answer)
-    else {
-      answer = client.stateAt({ session: sid, seq: s, pages: scope, ...(withRow ? { transition: true } : {}) })
-      if (withRow) moments.set(sid, scope, s, answer)
+    let answer = moments.get(sid, scope, s)
+    if (!answer) {
+      // the page's first moment, asked for at boot (root pages, with its transition)
+      const boot = scope === 'roots' ? takePrefetchedMoment(sid, s) : null
+      answer = boot ?? client.stateAt({ session: sid, seq: s, pages: scope, ...(withRow ? { transition: true } : {}) })
+      if (boot || withRow) moments.set(sid, scope, s, answer)
     }
     const st = await answer
     if (!st.ok) moments.delete(sid, scope, s)
