@@ -111,11 +111,6 @@ export async function serveCommand(argv: string[], deps: ServeDeps): Promise<num
     }
     const marks = await service.listBookmarks({ session: r.value.session })
     if (marks.ok && marks.value.length > 0) startSeq = marks.value[0]!.seq
-    // What a page asks for first (the catalog, the session, the moment it opens at) answered
-    // once now: a fresh page's first answers then come from a warm process, not one compiling
-    // them while the browser starts on the same cores.
-    await service.catalog({})
-    await service.stateAt({ session: r.value.session, seq: startSeq ?? 0, pages: 'roots', transition: true })
   }
 
   let server: LabServer
