@@ -500,6 +500,12 @@ export class SessionSqlTables {
     return this.prepareAdaptive(() => this.db.prepare(sql))
   }
 
+  /** Whether `sql` names the operations of a schema-3 file that are not copied yet (ensureOperations). */
+  needsOperations(sql: string): boolean {
+    const log = this.source.store.ops
+    return log.blocks && /operations/i.test(sql) && this.opsCopied !== log.count()
+  }
+
   /**
    * Schema 3 files keep their operations packed in op_blocks (op-blocks.ts); the console shows
    * them as the `operations` table of older files: a TEMP VIEW with its columns over a TEMP
@@ -507,16 +513,10 @@ export class SessionSqlTables {
    * last_seq), copied from the blocks when a statement first names it and topped up if the
    * session has grown. A real table underneath, so `idx = ?` and joins on idx use its key.
    * ~0.7 s per million operations, once per connection (the SQL host does not count it against
-   * the query's deadline: sqlhost/protocol.ts `setup`). Returns whether it copied anything.
+   * the query's deadline: sqlhost/protocol.ts `setup`).
    */
-  /** Whether `sql` names the operations of a schema-3 file that are not copied yet (ensureOperations). */
-  needsOperations(sql: string): boolean {
-    const log = this.source.store.ops
-    return log.blocks && /operations/i.test(sql) && this.opsCopied !== log.count()
-  }
-
-  ensureOperations(sql: string): boolean {
-    if (!this.needsOperations(sql)) return false
+  ensureOperations(sql: string): void {
+    if (!this.needsOperations(sql)) return
     const log = this.source.store.ops
     if (this.opsCopied < 0) {
       this.db.exec(OPERATIONS_VIEW_SQL)
@@ -542,7 +542,6 @@ export class SessionSqlTables {
       }
       this.opsCopied = copied
     })()
-    return true
   }
 
   /** The mask the last prepare used (tests and EXPLAIN). */
