@@ -6,10 +6,12 @@
  * A chunk on its way counts as background work (lib/idle.ts): the page is not "idle" while a
  * panel it is about to show has not arrived.
  */
-import { defineAsyncComponent, type Component } from 'vue'
+import { defineAsyncComponent, watch, type Component, type Ref } from 'vue'
 import { backgroundWork } from './idle'
 
 const loaders: (() => Promise<unknown>)[] = []
+/** Each lazy component's loader, for openLazyDialog. */
+const loaderOf = new WeakMap<Component, () => Promise<unknown>>()
 
 /** A component loaded on first use (or by preloadLazyComponents). */
 export function lazyComponent(load: () => Promise<{ default: Component }>): Component {
@@ -22,7 +24,9 @@ export function lazyComponent(load: () => Promise<{ default: Component }>): Comp
     }
   }
   loaders.push(counted)
-  return defineAsyncComponent(counted)
+  const component = defineAsyncComponent(counted)
+  loaderOf.set(component, counted)
+  return component
 }
 
 /** Fetches every lazy component's chunk when the browser is next idle. */
@@ -33,4 +37,27 @@ export function preloadLazyComponents(): void {
   }
   if (typeof requestIdleCallback === 'function') requestIdleCallback(run, { timeout: 1000 })
   else setTimeout(run, 100)
+}
+
+/**
+ * Opens `component`, a lazyComponent dialog mounted on first use: its chunk is fetched (if the
+ * idle preload has not already), `shown` (the v-if that mounts it) turns true for good, and the
+ * dialog's `open()` is called once its instance is in `instance` (its template ref: a ref on an
+ * async component reaches the component it loads). Rejects, naming why, if the chunk cannot be
+ * fetched. Dialogs are not part of the first render: their setup, and the re-renders a session
+ * change gave them while closed, were part of a fresh page's first frame.
+ */
+export async function openLazyDialog<I extends { open: () => unknown }>(
+  component: Component, shown: Ref<boolean>, instance: Ref<I | null>,
+): Promise<void> {
+  await loaderOf.get(component)?.()
+  shown.value = true
+  const dialog = instance.value ?? await new Promise<I>((resolve) => {
+    const stop = watch(instance, (i) => {
+      if (!i) return
+      stop()
+      resolve(i)
+    })
+  })
+  await dialog.open()
 }
