@@ -66,6 +66,7 @@ describe('rootlab serve HTTP transport', () => {
     mkdirSync(join(dir, 'files'))
     writeFileSync(join(dir, 'renderer', 'index.html'), '<!doctype html><title>Root Lab</title>')
     writeFileSync(join(dir, 'renderer', 'assets', 'app.js'), 'export {}')
+    for (const f of ['index-GJSjl5Ys.js', 'runtime-core.esm-bundler-Bgljkz5w.js', 'index-C7pdaiy0.css']) writeFileSync(join(dir, 'renderer', 'assets', f), '')
     writeFileSync(join(dir, 'secret.txt'), 'secret')
     symlinkSync(join(dir, 'secret.txt'), join(dir, 'renderer', 'assets', 'link.js'))
     service = createLabService({
@@ -164,6 +165,15 @@ describe('rootlab serve HTTP transport', () => {
     expect((await send(port, { path: '/../secret.txt' })).status).toBe(404)
     expect((await send(port, { path: '/assets/..%2f..%2fsecret.txt' })).status).toBe(404)
     expect((await send(port, { path: '/assets/link.js' })).status).toBe(404)
+  })
+
+  it('lets the browser keep hashed assets for good, and asks it to revalidate everything else', async () => {
+    expect((await send(port, { path: '/assets/index-GJSjl5Ys.js' })).headers['cache-control']).toBe('public, max-age=31536000, immutable')
+    expect((await send(port, { path: '/assets/runtime-core.esm-bundler-Bgljkz5w.js' })).headers['cache-control']).toMatch(/immutable/)
+    expect((await send(port, { path: '/assets/index-C7pdaiy0.css' })).headers['cache-control']).toMatch(/immutable/)
+    expect((await send(port, { path: '/' })).headers['cache-control']).toBe('no-cache')
+    expect((await send(port, { path: '/session/view' })).headers['cache-control']).toBe('no-cache')
+    expect((await send(port, { path: '/assets/app.js' })).headers['cache-control']).toBe('no-cache')
   })
 
   it('streams pushed events as named server-sent events', async () => {

@@ -23,6 +23,20 @@ const CONTENT_TYPES: Record<string, string> = {
   '.map': 'application/json; charset=utf-8',
 }
 
+/** A built asset whose name carries its content's hash (Vite's `[name]-[hash].js` / `.css`). */
+const HASHED_ASSET = /^assets\/[^/]+-[A-Za-z0-9_-]{8}\.(?:js|css)$/
+
+/**
+ * How long the browser may keep a file. A hashed asset never changes under its name (a rebuild
+ * writes new names, and index.html names them), so it is kept for good: a reload or a second
+ * tab neither asks for it again nor compiles it again (Chromium keeps V8's code cache with the
+ * cached file). index.html, and anything else, is asked for again every time, so a viewer
+ * rebuilt in place is never run stale.
+ */
+export function cacheControl(rel: string): string {
+  return HASHED_ASSET.test(rel) ? 'public, max-age=31536000, immutable' : 'no-cache'
+}
+
 /** Answers GET/HEAD `pathname` from `root`; returns false when there is no such file. */
 export function serveStatic(root: string, pathname: string, res: ServerResponse, head: boolean): boolean {
   let decoded: string
@@ -43,8 +57,7 @@ export function serveStatic(root: string, pathname: string, res: ServerResponse,
   res.statusCode = 200
   res.setHeader('Content-Type', CONTENT_TYPES[extname(real).toLowerCase()] ?? 'application/octet-stream')
   res.setHeader('Content-Length', st.size)
-  // The viewer is rebuilt in place; always revalidate rather than run a stale bundle.
-  res.setHeader('Cache-Control', 'no-cache')
+  res.setHeader('Cache-Control', cacheControl(rel))
   if (head) res.end()
   else createReadStream(real).pipe(res)
   return true
