@@ -22,6 +22,14 @@ export interface Ctx {
    * state (a replay needs no checks: findings are recorded as transitions).
    */
   holders?: Map<number, number>
+  /**
+   * Where kvm_mmu_zap_oldest_mmu_pages() starts its walk of kvm.active_mmu_pages: the ids of
+   * `list` before `from` are off the list for good (a zapped page never goes back on it; new
+   * pages are pushed at the end). Recycling zaps the oldest pages, so their ids pile up at the
+   * head until compact_active_list() replaces the array; walking them again on every call was
+   * ~5% of a recording. A cache of the walk, not state: another array starts it over.
+   */
+  oldest_scan?: { list: number[]; from: number }
 }
 
 /**

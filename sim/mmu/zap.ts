@@ -76,14 +76,24 @@ export function kvm_mmu_commit_zap_page(ctx: Ctx, vcpu: number | null, invalid_l
  */
 export function kvm_mmu_zap_oldest_mmu_pages(ctx: Ctx, vcpu: number | null, nr_to_zap: number): number {
   const k = ctx.kvm
-  if (k.active_mmu_pages.length === 0) return 0
+  const list = k.active_mmu_pages
+  if (list.length === 0) return 0
   const invalid_list: InvalidList = []
   let total_zapped = 0
+  // The ids before `scan.from` are known to be off the list (see Ctx.oldest_scan).
+  let scan = ctx.oldest_scan
+  if (!scan || scan.list !== list) scan = ctx.oldest_scan = { list, from: 0 }
+  let head = true
   // Zapping only clears on_active_list, and a sweep replaces the array rather than changing it,
   // so walking the array we started with is safe; skip pages no longer on the list.
-  for (const id of k.active_mmu_pages) {
-    const sp = k.mmu_pages[id]
-    if (!sp || !sp.on_active_list || sp.root_count) continue
+  for (let i = scan.from; i < list.length; i++) {
+    const sp = k.mmu_pages[list[i]!]
+    if (!sp || !sp.on_active_list) {
+      if (head) scan.from = i + 1
+      continue
+    }
+    head = false
+    if (sp.root_count) continue
     total_zapped += kvm_mmu_prepare_zap_page(ctx, vcpu, sp, invalid_list, 'recycled')
     if (total_zapped >= nr_to_zap) break
   }
