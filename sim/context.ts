@@ -27,7 +27,7 @@ export interface Ctx {
    * `list` before `from` are off the list for good (a zapped page never goes back on it; new
    * pages are pushed at the end). Recycling zaps the oldest pages, so their ids pile up at the
    * head until compact_active_list() replaces the array; walking them again on every call was
-   * ~5% of a recording. A cache of the walk, not state: another array starts it over.
+   * ~4% of a 1M recording's profile. A cache of the walk, not state: another array starts it over.
    */
   oldest_scan?: { list: number[]; from: number }
 }
