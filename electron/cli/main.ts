@@ -6,6 +6,7 @@
 import { SessionError } from '../session/errors'
 import { discardStartedWriter, startWriterEarly } from '../session/writer-worker-start'
 import { COMMANDS } from './commands'
+import { limitHeapGrowth, RECORDING_COMMANDS } from './heap-growth'
 import { InputFileError } from './input-file'
 import { escapeForTerminal } from '../../sim/quote'
 import { CliFailure, errorLine, processIo, UsageError, type Io } from './io'
@@ -54,6 +55,8 @@ export async function main(argv: string[], rawIo: Io = processIo): Promise<numbe
   }
   // The writer's worker boots while the recorder loads (writer-worker-start.ts).
   if (name === 'record' && !rest.includes('--help') && !rest.includes('-h')) startWriterEarly()
+  // A process of its own (not a test calling main): its peak memory is the recorder's (heap-growth.ts).
+  if (rawIo === processIo && RECORDING_COMMANDS.has(name)) limitHeapGrowth()
   try {
     const mod = await cmd.load()
     return await mod.run(rest, io)
