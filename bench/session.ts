@@ -114,11 +114,14 @@ function recordCli(file: string, steps: number, keep = false): { transitions: nu
 
 /**
  * Issue 13's ratio: `rootlab record` (whole process) against the raw insert, alternating in
- * `rounds` rounds at each size; prints every round and the median ratio.
+ * rounds at each size; prints every round and the median ratio.
  */
-export function recordRatio(dir: string, sizes: number[], rounds: number): Record<string, number> {
+export function recordRatio(dir: string, sizes: number[], roundsArg: number | null): Record<string, number> {
   const out: Record<string, number> = {}
   for (const size of sizes) {
+    // A 1M recording takes about a second, so one round is at the mercy of a busy second on a
+    // shared machine: five rounds there, three at 10M (unless --rounds says otherwise).
+    const rounds = roundsArg ?? (size < 5_000_000 ? 5 : 3)
     const steps = Math.round(size / TRANSITIONS_PER_STEP)
     const label = size >= 1e6 ? `${size / 1e6}M` : `${size / 1e3}k`
     const ratios: number[] = []
@@ -221,7 +224,7 @@ export function benchSession(): Record<string, number> {
     // Issue 13's ratio: the built `rootlab record`, whole process, against the raw insert, in
     // child processes, alternating (the machine is shared: every round is printed).
     const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : null
-    if (only !== 'latency') Object.assign(out, recordRatio(dir, arg('--ratio', [1_000_000, 10_000_000]), arg('--rounds', [3])[0]!))
+    if (only !== 'latency') Object.assign(out, recordRatio(dir, arg('--ratio', [1_000_000, 10_000_000]), arg('--rounds', [])[0] ?? null))
     if (only === 'ratio') return out
     for (const size of sizes) {
       const file = join(dir, `s-${size}.rootlab`)
