@@ -9,6 +9,7 @@
  */
 import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs'
 import { MAX_SCRIPT_BYTES } from '../../sim/script'
+import { num } from './format'
 
 /** A file that cannot be used as input; the message names it and says why. */
 export class InputFileError extends Error {
@@ -58,7 +59,7 @@ export function openInput(path: string, what: string): { fd: number; size: numbe
 export function readInputText(path: string, what: string, maxBytes: number): string {
   const { fd, size } = openInput(path, what)
   try {
-    const bytes = (n: number) => `${n.toLocaleString('en-US')} bytes`
+    const bytes = (n: number) => `${num(n)} bytes`
     const tooLarge = (n: number) => new InputFileError(`${path} is ${n > 2 * maxBytes ? formatSize(n) : bytes(n)}: a ${what} file may be at most ${bytes(maxBytes)} (${formatSize(maxBytes)})`)
     if (size > maxBytes) throw tooLarge(size)
     // Read to the end, but never past the limit (the file may grow while it is read).

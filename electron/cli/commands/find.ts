@@ -11,6 +11,7 @@ import { watchLabel } from '../../session/watch-plan'
 import type { Watch } from '../../session/watch-types'
 import { PAGE_FIELDS } from '../../session/watch-types'
 import { intFlag, parse, seqFlag } from '../args'
+import { num } from '../format'
 import { CliFailure, UsageError, type Io } from '../io'
 import { ProgressBar } from '../progress'
 import { eventJson } from './events'
@@ -73,7 +74,7 @@ async function search(s: Session, w: Watch, from: number, direction: 'next' | 'p
   const sql = w.type === 'where' ? createSqlHosts() : null
   try {
     const r = await s.findWatches([w], from, direction, {
-      onProgress: (at) => bar?.update(span > 0 ? Math.abs(at - from) / span : 1, `seq ${at.toLocaleString('en-US')}`),
+      onProgress: (at) => bar?.update(span > 0 ? Math.abs(at - from) / span : 1, `seq ${num(at)}`),
       ...(sql ? { where: hostWhereStarter(sql, resolve(s.path)) } : {}),
     })
     return r.seq
