@@ -53,10 +53,10 @@ export async function main(argv: string[], rawIo: Io = processIo): Promise<numbe
     io.err(errorLine(`unknown command "${name.slice(0, 80)}" (allowed: ${COMMANDS.map((c) => c.name).join(', ')})`))
     return 2
   }
-  // The writer's worker boots while the recorder loads (writer-worker-start.ts).
-  if (name === 'record' && !rest.includes('--help') && !rest.includes('-h')) startWriterEarly()
   // A process of its own (not a test calling main): its peak memory is the recorder's (heap-growth.ts).
   if (rawIo === processIo && RECORDING_COMMANDS.has(name)) limitHeapGrowth()
+  // The writer's worker boots while the recorder loads (writer-worker-start.ts).
+  if (name === 'record' && !rest.includes('--help') && !rest.includes('-h')) startWriterEarly()
   try {
     const mod = await cmd.load()
     return await mod.run(rest, io)
